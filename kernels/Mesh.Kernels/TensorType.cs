@@ -1,0 +1,70 @@
+namespace Mesh.Kernels;
+
+/// <summary>Element types of weight tensors. The numeric values are GGML's type ids, so a GGUF
+/// tensor-info record maps onto this enum without a table.</summary>
+public enum TensorType : uint
+{
+    F32 = 0,
+    F16 = 1,
+    Q4_0 = 2,
+    Q4_1 = 3,
+    Q5_0 = 6,
+    Q5_1 = 7,
+    Q8_0 = 8,
+    Q8_1 = 9,
+    Q2_K = 10,
+    Q3_K = 11,
+    Q4_K = 12,
+    Q5_K = 13,
+    Q6_K = 14,
+    Q8_K = 15,
+    BF16 = 30,
+}
+
+/// <summary>Block geometry of each tensor type: how many elements a block holds and how many bytes
+/// it takes. Plain types are blocks of one element.</summary>
+public static class TensorTypes
+{
+    /// <summary>Elements per Q8_0 block: a float16 scale followed by 32 signed bytes.</summary>
+    public const int Q8_0Block = 32;
+
+    public static bool IsSupported(TensorType t) => t is TensorType.F32 or TensorType.F16 or TensorType.BF16 or TensorType.Q8_0;
+
+    public static int BlockElements(TensorType t) => t switch
+    {
+        TensorType.F32 or TensorType.F16 or TensorType.BF16 => 1,
+        TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1 or TensorType.Q8_0 or TensorType.Q8_1 => 32,
+        TensorType.Q2_K or TensorType.Q3_K or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K or TensorType.Q8_K => 256,
+        _ => throw new NotSupportedException($"tensor type {(uint)t} is not known"),
+    };
+
+    public static int BlockBytes(TensorType t) => t switch
+    {
+        TensorType.F32 => 4,
+        TensorType.F16 or TensorType.BF16 => 2,
+        TensorType.Q4_0 => 18,
+        TensorType.Q4_1 => 20,
+        TensorType.Q5_0 => 22,
+        TensorType.Q5_1 => 24,
+        TensorType.Q8_0 => 34,
+        TensorType.Q8_1 => 36,
+        TensorType.Q2_K => 84,
+        TensorType.Q3_K => 110,
+        TensorType.Q4_K => 144,
+        TensorType.Q5_K => 176,
+        TensorType.Q6_K => 210,
+        TensorType.Q8_K => 292,
+        _ => throw new NotSupportedException($"tensor type {(uint)t} is not known"),
+    };
+
+    /// <summary>Bytes taken by <paramref name="elements"/> elements; they must be whole blocks.</summary>
+    public static long ByteSize(TensorType t, long elements)
+    {
+        int be = BlockElements(t);
+        if (elements % be != 0)
+            throw new ArgumentException($"{elements} elements is not a whole number of {t} blocks of {be}");
+        return elements / be * BlockBytes(t);
+    }
+
+    public static bool IsKnown(uint id) => Enum.IsDefined(typeof(TensorType), id);
+}
