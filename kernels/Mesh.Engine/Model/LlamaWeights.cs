@@ -29,4 +29,7 @@ public sealed class LlamaWeights
     public required float[] OutputNorm { get; init; }          // [dim]
     /// <summary>[vocab, dim]; the token embedding itself when the model ties them.</summary>
     public required WeightMatrix Output { get; init; }
+    /// <summary>Llama 3 RoPE frequency divisors, [headDim/2]; null when the model does not scale RoPE.
+    /// GGUF stores them as <c>rope_freqs.weight</c>; for Hugging Face they are computed from config.json.</summary>
+    public float[]? RopeFreqFactors { get; init; }
 }

@@ -1,0 +1,138 @@
+using System.Runtime.InteropServices;
+using Mesh.Kernels;
+
+namespace Mesh.Engine.KvCache;
+
+/// <summary>The paged KV cache: every block allocated up front in one native buffer laid out as
+/// <c>[block, layer, K|V, slot, kvDim]</c> (see <see cref="PagedKvView"/>), with reference counts,
+/// a content-hash index of full blocks for prefix reuse, and one free queue in eviction order
+/// (least recently released first). A free block that still has a hash is a cached prefix block:
+/// it can be revived by a hit until it is handed out again, at which point its hash is forgotten.
+/// Owned by the engine loop; not thread-safe.</summary>
+public sealed unsafe class KvBlockPool : IDisposable
+{
+    /// <summary>[blocks, layers, 2, blockSize, kvDim] floats.</summary>
+    private readonly float* _memory;
+    private readonly int[] _refCount;
+    /// <summary>Hash of each block whose contents are a registered full block; 0 = none.</summary>
+    private readonly ulong[] _hash;
+    private readonly Dictionary<ulong, int> _byHash;
+    /// <summary>Free queue as a doubly linked list over block ids; -1 ends it.</summary>
+    private readonly int[] _prev, _next;
+    private int _head = -1, _tail = -1;
+    private bool _disposed;
+
+    public int BlockSize { get; }
+    public int BlockCount { get; }
+    public int Layers { get; }
+    public int KvDim { get; }
+    public int FreeCount { get; private set; }
+    /// <summary>Floats in one block (all layers, K and V).</summary>
+    public long BlockFloats { get; }
+
+    /// <summary>Counters for tests and metrics.</summary>
+    public long PrefixHitBlocks { get; private set; }
+    public long Evictions { get; private set; }
+
+    public KvBlockPool(int blockCount, int blockSize, int layers, int kvDim)
+    {
+        if (blockCount <= 0 || blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockCount), "KV pool needs at least one block of at least one slot");
+        BlockCount = blockCount;
+        BlockSize = blockSize;
+        Layers = layers;
+        KvDim = kvDim;
+        BlockFloats = (long)layers * 2 * blockSize * kvDim;
+        nuint bytes = (nuint)(BlockFloats * blockCount * sizeof(float));
+        _memory = (float*)NativeMemory.AlignedAlloc(bytes, 64);
+        NativeMemory.Clear(_memory, bytes);
+        _refCount = new int[blockCount];
+        _hash = new ulong[blockCount];
+        _byHash = new Dictionary<ulong, int>(blockCount);
+        _prev = new int[blockCount];
+        _next = new int[blockCount];
+        for (int b = 0; b < blockCount; b++) PushTail(b);
+    }
+
+    public PagedKvView LayerView(int layer) => new(_memory, BlockSize, KvDim, Layers, layer);
+
+    /// <summary>All floats of one block: [layers, 2, blockSize, kvDim].</summary>
+    public Span<float> BlockData(int block) => new(_memory + block * BlockFloats, checked((int)BlockFloats));
+
+    public int RefCount(int block) => _refCount[block];
+    public ulong HashOf(int block) => _hash[block];
+
+    /// <summary>Takes a free block (evicting the oldest cached one if need be); -1 when none is free.</summary>
+    public int Allocate()
+    {
+        int b = _head;
+        if (b < 0) return -1;
+        Unlink(b);
+        if (_hash[b] != 0)
+        {
+            _byHash.Remove(_hash[b]);
+            _hash[b] = 0;
+            Evictions++;
+        }
+        _refCount[b] = 1;
+        return b;
+    }
+
+    /// <summary>Finds a registered block by content hash and takes a reference to it; -1 on a miss.</summary>
+    public int Acquire(ulong hash)
+    {
+        if (!_byHash.TryGetValue(hash, out int b)) return -1;
+        if (_refCount[b]++ == 0) Unlink(b);
+        PrefixHitBlocks++;
+        return b;
+    }
+
+    /// <summary>Whether a full block with this hash is present (referenced or cached).</summary>
+    public bool Contains(ulong hash) => _byHash.ContainsKey(hash);
+
+    /// <summary>Registers a block whose KV is now complete under its content hash. When another block
+    /// already holds the same content, this one stays unregistered (it is freed like any other).</summary>
+    public void Register(int block, ulong hash)
+    {
+        if (_hash[block] != 0 || _byHash.ContainsKey(hash)) return;
+        _hash[block] = hash;
+        _byHash[hash] = block;
+    }
+
+    /// <summary>Drops one reference; at zero the block joins the free queue (keeping its hash, so a
+    /// later request with the same prefix can still revive it).</summary>
+    public void Release(int block)
+    {
+        if (_refCount[block] <= 0) throw new InvalidOperationException($"KV block {block} released more often than acquired");
+        if (--_refCount[block] == 0) PushTail(block);
+    }
+
+    private void PushTail(int b)
+    {
+        _prev[b] = _tail;
+        _next[b] = -1;
+        if (_tail >= 0) _next[_tail] = b; else _head = b;
+        _tail = b;
+        FreeCount++;
+    }
+
+    private void Unlink(int b)
+    {
+        if (_prev[b] >= 0) _next[_prev[b]] = _next[b]; else _head = _next[b];
+        if (_next[b] >= 0) _prev[_next[b]] = _prev[b]; else _tail = _prev[b];
+        _prev[b] = _next[b] = -1;
+        FreeCount--;
+    }
+
+    /// <summary>Free block ids from the head of the queue (next to be handed out), for tests.</summary>
+    public IEnumerable<int> FreeQueue()
+    {
+        for (int b = _head; b >= 0; b = _next[b]) yield return b;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        NativeMemory.AlignedFree(_memory);
+    }
+}

@@ -1,0 +1,33 @@
+namespace Mesh.Engine.Scheduling;
+
+/// <summary>Sizes of everything the engine allocates at startup.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Compute threads (the caller's thread included).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Token positions per KV block.</summary>
+    public int BlockSize { get; init; } = 16;
+    /// <summary>KV blocks in the pool; 0 = enough for <see cref="MaxSequences"/>·<see cref="MaxContext"/>
+    /// tokens, capped by <see cref="KvCacheBytes"/>.</summary>
+    public int KvBlocks { get; init; }
+    /// <summary>Upper bound on the KV pool's memory when <see cref="KvBlocks"/> is 0.</summary>
+    public long KvCacheBytes { get; init; } = 1L << 30;
+    /// <summary>Tokens in one forward pass (prefill chunks and decode tokens together).</summary>
+    public int MaxBatchTokens { get; init; } = 256;
+    /// <summary>Sequences running at once.</summary>
+    public int MaxSequences { get; init; } = 16;
+    /// <summary>Longest sequence (prompt + generated); 0 = the model's context length, capped at 8192.</summary>
+    public int MaxContext { get; init; }
+    public bool PrefixCaching { get; init; } = true;
+    /// <summary>Use the scalar reference kernels instead of the CPU SIMD backend (tests, debugging).</summary>
+    public bool ReferenceKernels { get; init; }
+
+    public void Validate()
+    {
+        if (Threads < 1) throw new ArgumentException($"threads must be ≥ 1, got {Threads}");
+        if (BlockSize < 1) throw new ArgumentException($"block size must be ≥ 1, got {BlockSize}");
+        if (MaxBatchTokens < 1) throw new ArgumentException($"max batch tokens must be ≥ 1, got {MaxBatchTokens}");
+        if (MaxSequences < 1) throw new ArgumentException($"max sequences must be ≥ 1, got {MaxSequences}");
+        if (KvBlocks < 0 || MaxContext < 0) throw new ArgumentException("KV blocks and max context must be ≥ 0");
+    }
+}

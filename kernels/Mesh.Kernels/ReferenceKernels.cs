@@ -1,0 +1,103 @@
+namespace Mesh.Kernels;
+
+/// <summary>Plain scalar implementations of every op, written for clarity: the reference the
+/// SIMD and GPU backends are checked against. Double accumulation where it is cheap to be exact.</summary>
+public sealed class ReferenceKernels : IKernels
+{
+    private float[] _row = [];
+
+    public void For(IParallelWork work, int count, int grain) => work.Run(0, count);
+
+    public void MatMul(in WeightMatrix w, ReadOnlySpan<float> x, Span<float> y, int n)
+    {
+        if (_row.Length < w.Cols) _row = new float[w.Cols];
+        var row = _row.AsSpan(0, w.Cols);
+        for (int r = 0; r < w.Rows; r++)
+        {
+            RowDecoder.Decode(w.Type, w.Row(r), row);
+            for (int t = 0; t < n; t++)
+            {
+                var xt = x.Slice(t * w.Cols, w.Cols);
+                double acc = 0;
+                for (int c = 0; c < row.Length; c++) acc += (double)row[c] * xt[c];
+                y[t * w.Rows + r] = (float)acc;
+            }
+        }
+    }
+
+    public void ReadRow(in WeightMatrix w, int row, Span<float> dst) => RowDecoder.Decode(w.Type, w.Row(row), dst[..w.Cols]);
+
+    public void RmsNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int n, float eps)
+    {
+        int dim = weight.Length;
+        for (int t = 0; t < n; t++)
+        {
+            var xt = x.Slice(t * dim, dim);
+            double ss = 0;
+            foreach (float v in xt) ss += (double)v * v;
+            float scale = (float)(1.0 / Math.Sqrt(ss / dim + eps));
+            for (int i = 0; i < dim; i++) y[t * dim + i] = xt[i] * scale * weight[i];
+        }
+    }
+
+    public void SiluMul(Span<float> gate, ReadOnlySpan<float> up)
+    {
+        for (int i = 0; i < gate.Length; i++)
+        {
+            float g = gate[i];
+            gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
+        }
+    }
+
+    public void Add(Span<float> x, ReadOnlySpan<float> y)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] += y[i];
+    }
+
+    public void Rope(Span<float> x, int heads, int headDim, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, bool neox)
+    {
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++)
+        {
+            var v = x.Slice(h * headDim, headDim);
+            for (int i = 0; i < half; i++)
+            {
+                int a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+                float x0 = v[a], x1 = v[b];
+                v[a] = x0 * cos[i] - x1 * sin[i];
+                v[b] = x0 * sin[i] + x1 * cos[i];
+            }
+        }
+    }
+
+    public unsafe void Attention(ReadOnlySpan<float> q, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
+        Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
+    {
+        int group = heads / kvHeads;
+        float scale = 1f / MathF.Sqrt(headDim);
+        for (int h = headBegin; h < headEnd; h++)
+        {
+            int kvOff = h / group * headDim;
+            var qh = q.Slice(h * headDim, headDim);
+            float max = float.NegativeInfinity;
+            for (int p = 0; p < length; p++)
+            {
+                float* k = kv.K(blockTable[p / kv.BlockSize]) + (long)(p % kv.BlockSize) * kv.KvDim + kvOff;
+                double dot = 0;
+                for (int i = 0; i < headDim; i++) dot += (double)qh[i] * k[i];
+                scores[p] = (float)dot * scale;
+                max = MathF.Max(max, scores[p]);
+            }
+            double sum = 0;
+            for (int p = 0; p < length; p++) { scores[p] = MathF.Exp(scores[p] - max); sum += scores[p]; }
+            var oh = output.Slice(h * headDim, headDim);
+            oh.Clear();
+            for (int p = 0; p < length; p++)
+            {
+                float* v = kv.V(blockTable[p / kv.BlockSize]) + (long)(p % kv.BlockSize) * kv.KvDim + kvOff;
+                float wgt = (float)(scores[p] / sum);
+                for (int i = 0; i < headDim; i++) oh[i] += wgt * v[i];
+            }
+        }
+    }
+}
