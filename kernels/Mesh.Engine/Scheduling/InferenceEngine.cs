@@ -28,6 +28,8 @@ public sealed class InferenceEngine : IDisposable
     private readonly List<SequenceOutput> _outputs = new();
     private readonly ulong[] _hashScratch;
     private readonly HashSet<int> _stopIds;
+    /// <summary>Finished sequences whose blocks are kept for export (prefill hand-off).</summary>
+    private readonly Dictionary<long, HeldSequence> _held = new();
     private long _nextId = 1;
 
     public ModelConfig Config => _config;
@@ -77,7 +79,7 @@ public sealed class InferenceEngine : IDisposable
     /// <summary>Queues a generation and returns its id. Throws <see cref="RequestRejectedException"/>
     /// for a request that can never run. <paramref name="cacheSalt"/> separates prefix-cache
     /// namespaces (tenants).</summary>
-    public long Add(ReadOnlySpan<int> promptIds, SamplingParams sampling, ulong cacheSalt = 0)
+    public long Add(ReadOnlySpan<int> promptIds, SamplingParams sampling, ulong cacheSalt = 0, bool holdKv = false)
     {
         try { sampling.Validate(); }
         catch (ArgumentException ex) { throw new RequestRejectedException(ex.Message); }
@@ -89,9 +91,78 @@ public sealed class InferenceEngine : IDisposable
             throw new RequestRejectedException($"the prompt has {promptIds.Length} tokens but the context holds {MaxContext}; shorten the prompt");
         int maxTokens = Math.Min(sampling.MaxTokens, MaxContext - promptIds.Length);
         if (maxTokens != sampling.MaxTokens) sampling = sampling with { MaxTokens = maxTokens };
-        var seq = new Sequence(_nextId++, promptIds, sampling, _options.BlockSize, cacheSalt, _tokenizer);
+        var seq = new Sequence(_nextId++, promptIds, sampling, _options.BlockSize, cacheSalt, _tokenizer) { HoldKv = holdKv };
         _waiting.Enqueue(seq);
         return seq.Id;
+    }
+
+    /// <summary>Continues a sequence whose KV was computed elsewhere (a prefill worker, a decode worker
+    /// that died, a preempted run): <paramref name="tokens"/> are the prompt then the tokens generated so
+    /// far, <paramref name="blocks"/> hold the K/V of the first <paramref name="kvTokens"/> of them, each
+    /// block laid out as <see cref="KvBlockPool.BlockData"/> ([layers, 2, blockSize, kvDim] F32). The
+    /// streamed text starts after the first <paramref name="emittedTokens"/> generated tokens; the text of
+    /// the ones after that is returned. Sampling continues at position tokens.Length with the same seed,
+    /// so the continuation equals an uninterrupted run.</summary>
+    public (long Id, string PendingText) Resume(ReadOnlySpan<int> tokens, int promptLength, int kvTokens,
+        IReadOnlyList<ReadOnlyMemory<float>> blocks, SamplingParams sampling, int emittedTokens, ulong cacheSalt = 0)
+    {
+        try { sampling.Validate(); }
+        catch (ArgumentException ex) { throw new RequestRejectedException(ex.Message); }
+        int bs = _options.BlockSize;
+        if (promptLength <= 0 || promptLength > tokens.Length) throw new RequestRejectedException($"prompt length {promptLength} does not fit {tokens.Length} tokens");
+        if (kvTokens < 0 || kvTokens > tokens.Length || (kvTokens + bs - 1) / bs != blocks.Count)
+            throw new RequestRejectedException($"{blocks.Count} KV blocks of {bs} cannot hold {kvTokens} tokens");
+        if (tokens.Length >= MaxContext) throw new RequestRejectedException($"the sequence has {tokens.Length} tokens but the context holds {MaxContext}");
+        foreach (int id in tokens)
+            if ((uint)id >= (uint)_config.VocabSize) throw new RequestRejectedException($"token id {id} is outside the vocabulary (0..{_config.VocabSize - 1})");
+        if (_pool.FreeCount < blocks.Count) throw new RequestRejectedException($"the KV pool has {_pool.FreeCount} free blocks; resuming needs {blocks.Count}");
+
+        int generated = tokens.Length - promptLength;
+        var p = sampling with { MaxTokens = Math.Min(sampling.MaxTokens, MaxContext - promptLength) };
+        var seq = new Sequence(_nextId++, tokens[..promptLength], p, bs, cacheSalt, _tokenizer);
+        tokens[promptLength..].CopyTo(seq.Tokens.AsSpan(promptLength));
+        seq.Count = tokens.Length;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            if (blocks[i].Length != _pool.BlockFloats) throw new RequestRejectedException($"KV block {i} has {blocks[i].Length} floats; this model's blocks have {_pool.BlockFloats}");
+            int b = _pool.Allocate();
+            blocks[i].Span.CopyTo(_pool.BlockData(b));
+            seq.BlockTable[seq.BlockCount++] = b;
+        }
+        seq.Computed = kvTokens;
+        seq.LastHash = BlockHasher.Root(cacheSalt);
+        if (_options.PrefixCaching) IndexFullBlocks(seq);
+        var pending = new System.Text.StringBuilder();
+        for (int i = 0; i < generated; i++)
+        {
+            string piece = seq.Decoder?.Append(seq.Tokens[promptLength + i]) ?? "";
+            if (i >= emittedTokens) pending.Append(seq.Stops.Push(piece).Emit);
+        }
+        _running.Add(seq);
+        return (seq.Id, pending.ToString());
+    }
+
+    /// <summary>A finished sequence added with holdKv: its tokens and the pool blocks holding its K/V.
+    /// The blocks stay referenced until <see cref="ReleaseHeld"/>.</summary>
+    public HeldSequence? Held(long sequenceId) => _held.TryGetValue(sequenceId, out var h) ? h : null;
+
+    /// <summary>The K/V of one pool block: [layers, 2, blockSize, kvDim].</summary>
+    public ReadOnlySpan<float> BlockData(int block) => _pool.BlockData(block);
+
+    public void ReleaseHeld(long sequenceId)
+    {
+        if (!_held.Remove(sequenceId, out var h)) return;
+        for (int i = h.Blocks.Length - 1; i >= 0; i--) _pool.Release(h.Blocks[i]);
+    }
+
+    /// <summary>Runs <paramref name="tokens"/> as a prompt and returns the logits at its last
+    /// position, [vocab] (reference checks, scoring). The engine must be idle.</summary>
+    public float[] LastLogits(ReadOnlySpan<int> tokens)
+    {
+        if (HasWork) throw new InvalidOperationException("LastLogits needs an idle engine");
+        Add(tokens, new SamplingParams { Temperature = 0, MaxTokens = 0 });
+        while (HasWork) Step();
+        return _transformer.State.Logits.AsSpan(0, _config.VocabSize).ToArray();
     }
 
     /// <summary>Stops a sequence; its blocks return to the pool. Reported once as Cancelled.</summary>
@@ -219,7 +290,7 @@ public sealed class InferenceEngine : IDisposable
             SampleNext(seq, row);
         }
         for (int i = _running.Count - 1; i >= 0; i--)
-            if (_running[i].Finish != FinishReason.None) { Free(_running[i]); _running.RemoveAt(i); }
+            if (_running[i].Finish != FinishReason.None) { Retire(_running[i]); _running.RemoveAt(i); }
     }
 
     private void SampleNext(Sequence seq, ReadOnlySpan<float> logits)
@@ -303,6 +374,14 @@ public sealed class InferenceEngine : IDisposable
         }
     }
 
+    /// <summary>Frees a finished sequence's blocks, or keeps them for export when it was added with holdKv.</summary>
+    private void Retire(Sequence seq)
+    {
+        if (!seq.HoldKv || seq.Finish == FinishReason.Cancelled) { Free(seq); return; }
+        _held[seq.Id] = new HeldSequence(seq.Id, seq.Tokens[..seq.Count], seq.PromptLength, seq.Computed, seq.BlockTable[..seq.BlockCount], seq.CachedTokens);
+        seq.BlockCount = 0;
+    }
+
     /// <summary>Returns a sequence's blocks, last first, so a shared prefix outlives its tail.</summary>
     private void Free(Sequence seq)
     {
@@ -312,6 +391,7 @@ public sealed class InferenceEngine : IDisposable
 
     public void Dispose()
     {
+        foreach (var id in _held.Keys.ToArray()) ReleaseHeld(id);
         (_kernels as IDisposable)?.Dispose();
         _pool.Dispose();
     }

@@ -28,6 +28,8 @@ internal sealed class Sequence
     public readonly StreamingDecoder? Decoder;
     public readonly StopMatcher Stops;
     public FinishReason Finish;
+    /// <summary>Keep the blocks after the sequence finishes (see InferenceEngine.Held).</summary>
+    public bool HoldKv;
     /// <summary>Tokens scheduled in the current step (set by the planner, consumed after the pass).</summary>
     public int Scheduled;
     public bool SamplesThisStep;

@@ -1,0 +1,57 @@
+using Mesh.Cli.Commands;
+using Mesh.Engine.Model;
+using Mesh.Engine.Scheduling;
+using Mesh.Engine.Tokenization;
+
+namespace Mesh.Cli;
+
+/// <summary>Dispatches a command line to its command and turns failures into clear messages and
+/// exit codes: 0 ok, 1 the work failed (bad model, rejected request), 2 bad usage.</summary>
+public static class Cli
+{
+    public const string Usage = """
+        usage: mesh <command> [options]
+
+          generate   --model PATH (--prompt TEXT | --prompt-ids 1,2,3) [--chat] [--max-tokens N]
+                     [--temperature T] [--top-p P] [--top-k K] [--min-p P] [--seed S] [--json]
+                     [--threads N]
+                     Runs one prompt and streams the text. Without --model, a small random model
+                     is generated and used (its output is not meaningful text).
+          model create --preset NAME | --dim D --layers L --heads H [--kv-heads K] --ffn F --vocab V
+                     [--context C] [--format gguf|safetensors] [--dtype f32|f16|bf16|q8_0]
+                     [--seed S] [--tied] --out PATH
+                     Writes a deterministic random Llama model (presets: tiny, small, bench-134m, bench-336m).
+          model inspect PATH
+                     Architecture, sizes, tensor types, tokenizer and chat format of a model.
+        """;
+
+    public static int Run(string[] args)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                Console.WriteLine(Usage);
+                return args.Length == 0 ? 2 : 0;
+            }
+            return args[0] switch
+            {
+                "generate" => GenerateCommand.Run(args[1..]),
+                "model" when args.Length > 1 && args[1] == "create" => ModelCreateCommand.Run(args[2..]),
+                "model" when args.Length > 1 && args[1] == "inspect" => ModelInspectCommand.Run(args[2..]),
+                _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'"),
+            };
+        }
+        catch (UsageException ex)
+        {
+            Console.Error.WriteLine($"mesh: {ex.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        catch (Exception ex) when (ex is ModelFormatException or RequestRejectedException or UnknownChatFormatException or FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            Console.Error.WriteLine($"mesh: {ex.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+namespace Mesh.Contracts;
+
+/// <summary>
+/// Periodic load report of a worker on <see cref="Topics.WorkerLoad"/>; it is also the heartbeat: the
+/// scheduler treats the worker as lost once <see cref="LeaseExpiry"/> passes without a newer report.
+/// </summary>
+/// <param name="Worker">Reporting worker.</param>
+/// <param name="Roles">Roles it serves now.</param>
+/// <param name="Queues">Backlog per role.</param>
+/// <param name="RunningSequences">Sequences in the running batch.</param>
+/// <param name="FreeKvBlocks">Free blocks in its device KV pool.</param>
+/// <param name="TotalKvBlocks">Size of its device KV pool.</param>
+/// <param name="At">When the report was taken.</param>
+/// <param name="LeaseExpiry">Worker is considered alive until then.</param>
+public sealed record WorkerLoadReport(
+    WorkerId Worker,
+    WorkerRole[] Roles,
+    RoleQueueDepth[] Queues,
+    int RunningSequences,
+    int FreeKvBlocks,
+    int TotalKvBlocks,
+    DateTimeOffset At,
+    DateTimeOffset LeaseExpiry);

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace Mesh.ServiceDefaults;
+
+/// <summary>Serilog setup shared by every service.</summary>
+internal static class MeshLogging
+{
+    /// <summary>
+    /// Serilog as the logging provider: settings from the <c>Serilog</c> configuration section, log-context
+    /// enrichment, an <c>Application</c> property; when the section names no sinks, the console: plain text in
+    /// Development, compact JSON (one structured event per line) elsewhere.
+    /// </summary>
+    public static void AddMeshSerilog(this IHostApplicationBuilder builder, string applicationName)
+    {
+        IConfiguration configuration = builder.Configuration;
+        bool development = builder.Environment.IsDevelopment();
+        bool sinksConfigured = configuration.GetSection("Serilog:WriteTo").Exists();
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Application", applicationName);
+            if (sinksConfigured) return;
+            if (development)
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {Properties:j}{NewLine}{Exception}");
+            else
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+        });
+    }
+}

@@ -1,0 +1,177 @@
+using System.IO.Hashing;
+using Mesh.Contracts;
+using Mesh.Engine.Sampling;
+using Mesh.Engine.Scheduling;
+using Mesh.KvCache;
+using Mesh.ServiceDefaults.Bus;
+using Mesh.Workers.Engine;
+using Mesh.Workers.Hosting;
+using Mesh.Workers.Kv;
+
+namespace Mesh.Workers.Decode;
+
+/// <summary>
+/// Decode on one worker. A <see cref="DecodeTask"/> is checked (model, fingerprint, layout; then the KV itself:
+/// token manifest against the chain, every block present, checksum), the first token is streamed, and the sequence
+/// is resumed in the engine from the KV, where it joins every other sequence of the worker in one continuous batch.
+/// The handler returns once the sequence runs; chunks and the completion are published as the engine produces them.
+/// Any KV that does not check out fails the stage with <c>kv_mismatch</c> (retryable): the scheduler recomputes.
+/// </summary>
+internal sealed class DecodeRole(EngineWorker worker)
+{
+    /// <summary>Decode tasks being checked and resumed now (for the load report).</summary>
+    private int _admitting;
+
+    /// <summary>Decode tasks being admitted now.</summary>
+    public int Admitting => Volatile.Read(ref _admitting);
+
+    public async Task<HandlerResult> HandleAsync(DecodeTask task, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _admitting);
+        try
+        {
+            await StartAsync(task, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            StageFailure failure = StageFailure.From(ex);
+            if (failure.Code == FailureCodes.Internal) worker.Logger.StageFaulted(ex, "decode", task.Envelope.RequestId, task.Envelope.Attempt, worker.Id);
+            await worker.FailStageAsync("decode", task.Envelope, failure, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _admitting);
+        }
+        return HandlerResult.Success;
+    }
+
+    private async Task StartAsync(DecodeTask task, CancellationToken cancellationToken)
+    {
+        worker.CheckModel(task.Model);
+        if (task.GeneratedTokenIds.Length > 0 || task.NextSequence != 0)
+            throw StageFailure.Invalid("continuing a migrated decode (generated tokens or a chunk sequence past 0) is not supported yet");
+        SamplingParams sampling = EngineWorker.Sampling(task.Sampling);
+        ulong salt = KvNaming.TenantSalt(task.Envelope.TenantId);
+        CheckReference(task.Kv);
+
+        var stream = new DecodeStream(task);
+        FirstTokenOutcome first = FirstTokenOutcome.Of(task.FirstToken.TokenId, sampling, worker.Model.Model.Tokenizer);
+        if (first.Finish is not null)
+        {
+            if (task.Kv.Tier == KvTier.Device)
+                await worker.Host.InvokeAsync(s => TakeHeld(s, task, salt, finishing: true), cancellationToken).ConfigureAwait(false);
+            await worker.Replies.EnqueueAsync(new FirstTokenItem(stream, task.FirstToken, first), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        ResumePoint resume = task.Kv.Tier == KvTier.Device
+            ? await worker.Host.InvokeAsync(s => TakeHeld(s, task, salt, finishing: false), cancellationToken).ConfigureAwait(false)
+            : await FetchAsync(task, salt, cancellationToken).ConfigureAwait(false);
+        await worker.Host.InvokeAsync(s => Resume(s, stream, resume, sampling, salt), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Fingerprint, layout and block count must be this worker's.</summary>
+    private void CheckReference(KvRef kv)
+    {
+        if (!string.Equals(kv.ModelFingerprint, worker.Model.Fingerprint, StringComparison.Ordinal))
+            throw new KvMismatchException($"its model fingerprint {kv.ModelFingerprint} is not this worker's ({worker.Model.Fingerprint})");
+        KvBlockLayout layout = worker.Model.Kv;
+        if (kv.Layout != layout.Layout)
+            throw new KvMismatchException($"its layout {kv.Layout} is not this worker's ({layout.Layout})");
+        if (kv.TokenCount < 1 || kv.Blocks.Length != layout.BlocksFor(kv.TokenCount))
+            throw new KvMismatchException($"it lists {kv.Blocks.Length} blocks for {kv.TokenCount} tokens in blocks of {layout.BlockSize}");
+        if (kv.Tier == KvTier.Device && kv.Owner != worker.Id)
+            throw new KvMismatchException($"its KV is in the device memory of worker {kv.Owner}, not this one ({worker.Id})");
+    }
+
+    /// <summary>
+    /// Colocated: the KV this worker's prefill kept. Checked against the reference (tokens, keys, checksum), copied out
+    /// for the resume and released. When the first token already ends the choice, only released.
+    /// </summary>
+    private ResumePoint TakeHeld(EngineSession session, DecodeTask task, ulong salt, bool finishing)
+    {
+        MessageEnvelope e = task.Envelope;
+        long id = session.TakeHeld(e.RequestId, e.Attempt)
+            ?? throw new KvMismatchException($"no KV is held here for request {e.RequestId} attempt {e.Attempt}: it expired or was released");
+        try
+        {
+            if (finishing) return new ResumePoint([], 0, 0, []);
+            HeldSequence held = session.Engine.Held(id) ?? throw new KvMismatchException($"the engine no longer holds sequence {id}");
+            KvRef kv = task.Kv;
+            KvBlockLayout layout = worker.Model.Kv;
+            if (held.KvTokens != kv.TokenCount || held.PromptLength != task.PromptTokenCount || held.Tokens[^1] != task.FirstToken.TokenId)
+                throw new KvMismatchException($"the held sequence ({held.PromptLength} prompt tokens, {held.KvTokens} with KV) is not the one referenced");
+            BlockHash[] keys = KvNaming.SequenceBlocks(held.Tokens.AsSpan(0, held.KvTokens), layout.BlockSize, salt, e.RequestId, e.Attempt);
+            if (!keys.AsSpan().SequenceEqual(kv.Blocks)) throw new KvMismatchException("the held sequence's block keys are not the referenced ones");
+            var checksum = new XxHash64();
+            var blocks = new ReadOnlyMemory<float>[keys.Length];
+            for (int i = 0; i < keys.Length; i++)
+            {
+                ReadOnlySpan<float> block = session.Engine.BlockData(held.Blocks[i]);
+                layout.AppendChecksum(checksum, block, layout.UsedSlots(i, held.KvTokens));
+                blocks[i] = block.ToArray();
+            }
+            CheckChecksum(kv, checksum);
+            return new ResumePoint(held.Tokens[..held.PromptLength], held.PromptLength, held.KvTokens, blocks);
+        }
+        finally
+        {
+            session.Engine.ReleaseHeld(id);
+        }
+    }
+
+    /// <summary>Disaggregated: the token manifest and every block from the KV cache, checked.</summary>
+    private async Task<ResumePoint> FetchAsync(DecodeTask task, ulong salt, CancellationToken cancellationToken)
+    {
+        IKvBlockStore store = worker.Store ?? throw new KvMismatchException("this worker has no KV cache to read the referenced KV from");
+        KvRef kv = task.Kv;
+        KvBlockLayout layout = worker.Model.Kv;
+        ReadOnlyMemory<byte>? manifest = await store.TryGetAsync(kv.ModelFingerprint, KvNaming.Manifest(kv.Blocks[^1]), cancellationToken)
+            .ConfigureAwait(false);
+        if (manifest is not { } manifestBytes) throw new KvMismatchException("its token manifest is no longer in the KV cache");
+        int[] prompt = PromptManifest.Decode(manifestBytes.Span);
+        PromptManifest.Verify(prompt, kv, salt);
+        if (prompt.Length != task.PromptTokenCount)
+            throw new KvMismatchException($"it covers {prompt.Length} tokens but the prompt has {task.PromptTokenCount}");
+
+        var checksum = new XxHash64();
+        var blocks = new List<ReadOnlyMemory<float>>(kv.Blocks.Length);
+        await foreach (KvBlock block in store.GetManyAsync(kv.ModelFingerprint, kv.Blocks, cancellationToken).ConfigureAwait(false))
+        {
+            int i = blocks.Count;
+            if (block.Hash != kv.Blocks[i]) break;
+            float[] data = layout.Import(block.Data.Span);
+            layout.AppendChecksum(checksum, data, layout.UsedSlots(i, kv.TokenCount));
+            blocks.Add(data);
+        }
+        if (blocks.Count < kv.Blocks.Length)
+            throw new KvMismatchException($"block {blocks.Count} ({kv.Blocks[blocks.Count]}) is no longer in the KV cache");
+        CheckChecksum(kv, checksum);
+        return new ResumePoint(prompt, prompt.Length, kv.TokenCount, blocks);
+    }
+
+    private static void CheckChecksum(KvRef kv, XxHash64 checksum)
+    {
+        string actual = KvBlockLayout.FormatChecksum(checksum);
+        if (!string.Equals(actual, kv.Checksum, StringComparison.Ordinal))
+            throw new KvMismatchException($"its checksum is {kv.Checksum} but the blocks read give {actual}");
+    }
+
+    /// <summary>
+    /// Continues the sequence in the engine from the KV and observes it. The engine replays the first token through
+    /// its text decoder and stop matcher and returns its text, which becomes the first chunk, queued before any output
+    /// of the sequence can be.
+    /// </summary>
+    private long Resume(EngineSession session, DecodeStream stream, ResumePoint point, SamplingParams sampling, ulong salt)
+    {
+        DecodeTask task = stream.Task;
+        int[] tokens = [.. point.Prompt, task.FirstToken.TokenId];
+        (long id, string text) = session.Engine.Resume(tokens, point.PromptLength, point.KvTokens, point.Blocks, sampling, emittedTokens: 0, salt);
+        var first = new FirstTokenItem(stream, task.FirstToken, new FirstTokenOutcome(text, null, false));
+        bool queued = worker.Replies.TryEnqueue(first);
+        session.Observe(id, new DecodeObserver(stream, worker.Replies, queued ? null : first));
+        return id;
+    }
+
+    /// <summary>Where a resumed sequence starts: the prompt, how many positions have KV, and those blocks.</summary>
+    private sealed record ResumePoint(int[] Prompt, int PromptLength, int KvTokens, IReadOnlyList<ReadOnlyMemory<float>> Blocks);
+}

@@ -1,0 +1,16 @@
+using Mesh.Contracts;
+using Mesh.Engine.Scheduling;
+
+namespace Mesh.Workers.Decode;
+
+/// <summary>What the reply publisher turns into messages, in the order queued (closed set).</summary>
+internal abstract record ReplyItem(DecodeStream Stream);
+
+/// <summary>The first token, sent by prefill, streamed before anything the engine produces.</summary>
+internal sealed record FirstTokenItem(DecodeStream Stream, SampledToken Token, FirstTokenOutcome Outcome) : ReplyItem(Stream);
+
+/// <summary>One engine output of the stream's sequence.</summary>
+internal sealed record OutputItem(DecodeStream Stream, SequenceOutput Output) : ReplyItem(Stream);
+
+/// <summary>The sequence was dropped; the scheduler hears a <see cref="Failed"/>.</summary>
+internal sealed record FaultItem(DecodeStream Stream, Exception Error) : ReplyItem(Stream);

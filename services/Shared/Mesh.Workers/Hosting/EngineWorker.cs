@@ -1,0 +1,146 @@
+using Mesh.Contracts;
+using Mesh.Engine.Sampling;
+using Mesh.Engine.Scheduling;
+using Mesh.KvCache;
+using Mesh.ServiceDefaults.Bus;
+using Mesh.Workers.Decode;
+using Mesh.Workers.Engine;
+using Mesh.Workers.Model;
+using Mesh.Workers.Prefill;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Workers.Hosting;
+
+/// <summary>
+/// One engine worker: an <see cref="EngineHost"/> over its own engine, and the roles it serves on it. A worker with
+/// both prefill and decode is colocated: its prefills keep their KV in the engine for its own decode.
+/// </summary>
+public sealed class EngineWorker : IAsyncDisposable
+{
+    internal EngineWorker(
+        WorkerSpec spec, ServedModel model, WorkerOptions options, IKvBlockStore? store, IMeshBus bus, TimeProvider time, ILogger logger)
+    {
+        Spec = spec;
+        Model = model;
+        Options = options;
+        Store = store;
+        Bus = bus;
+        Time = time;
+        Logger = logger;
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        var engine = new InferenceEngine(model.Model, new EngineOptions
+        {
+            Threads = threads,
+            BlockSize = options.BlockSize,
+            KvBlocks = options.KvBlocks,
+            KvCacheBytes = options.KvCacheBytes,
+            MaxSequences = options.MaxSequences,
+            MaxBatchTokens = options.MaxBatchTokens,
+            MaxContext = options.MaxContext,
+        });
+        logger.WorkerStarted(spec.Id, model.Name, string.Join('+', spec.Roles), engine.Pool.BlockCount, engine.Pool.BlockSize, threads);
+        Host = new EngineHost(engine, commandCapacity: 1024, logger);
+        Replies = new ReplyPublisher(spec.Id, bus, logger);
+        Prefill = spec.Serves(WorkerRole.Prefill) ? new PrefillRole(this) : null;
+        Decode = spec.Serves(WorkerRole.Decode) ? new DecodeRole(this) : null;
+        Host.Start();
+        Replies.Start();
+    }
+
+    /// <summary>Id and roles.</summary>
+    public WorkerSpec Spec { get; }
+
+    /// <summary>This worker's id.</summary>
+    public WorkerId Id => Spec.Id;
+
+    internal ServedModel Model { get; }
+
+    internal WorkerOptions Options { get; }
+
+    /// <summary>Where KV is handed off; null for a colocated worker of a process without one.</summary>
+    internal IKvBlockStore? Store { get; }
+
+    internal IMeshBus Bus { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>The engine loop.</summary>
+    public EngineHost Host { get; }
+
+    internal ReplyPublisher Replies { get; }
+
+    internal PrefillRole? Prefill { get; }
+
+    internal DecodeRole? Decode { get; }
+
+    /// <summary>Handles a <see cref="PrefillTask"/> addressed to this worker.</summary>
+    public Task<HandlerResult> PrefillAsync(PrefillTask task, CancellationToken cancellationToken) =>
+        (Prefill ?? throw new InvalidOperationException($"worker {Id} does not serve prefill")).HandleAsync(task, cancellationToken);
+
+    /// <summary>Handles a <see cref="DecodeTask"/> addressed to this worker.</summary>
+    public Task<HandlerResult> DecodeAsync(DecodeTask task, CancellationToken cancellationToken) =>
+        (Decode ?? throw new InvalidOperationException($"worker {Id} does not serve decode")).HandleAsync(task, cancellationToken);
+
+    /// <summary>Stops the request's sequences and drops KV held for it; a decode then finishes as cancelled.</summary>
+    public async Task<HandlerResult> CancelAsync(CancelRequest cancel, CancellationToken cancellationToken)
+    {
+        MessageEnvelope e = cancel.Envelope;
+        await Host.InvokeAsync(s => s.CancelRequest(e.RequestId, e.Attempt), cancellationToken).ConfigureAwait(false);
+        return HandlerResult.Success;
+    }
+
+    /// <summary>Releases held KV past its time and reports the worker's load; taken on the engine loop.</summary>
+    public async Task<WorkerLoadReport> ReportAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = Time.GetUtcNow();
+        (EngineLoad load, int expired) = await Host.InvokeAsync(s => (s.Load(), s.ReleaseExpiredHolds(now)), cancellationToken).ConfigureAwait(false);
+        if (expired > 0) Logger.HeldKvExpired(expired, Id);
+        int prefillQueued = Math.Max(0, (Prefill?.InFlight ?? 0) - load.PrefillSequences);
+        RoleQueueDepth[] queues = [.. Spec.Roles.Select(role => role switch
+        {
+            WorkerRole.Prefill => new RoleQueueDepth(role, prefillQueued, load.PrefillSequences),
+            WorkerRole.Decode => new RoleQueueDepth(role, Decode?.Admitting ?? 0, load.DecodeSequences),
+            _ => new RoleQueueDepth(role, 0, 0),
+        })];
+        return new WorkerLoadReport(Id, Spec.Roles, queues, load.Running, load.FreeKvBlocks, load.TotalKvBlocks, now,
+            now + 3 * Options.ReportInterval);
+    }
+
+    /// <summary>Refuses a task for a model this worker does not serve.</summary>
+    internal void CheckModel(string model)
+    {
+        if (!string.Equals(model, Model.Name, StringComparison.Ordinal))
+            throw StageFailure.Invalid($"model '{model}' is not served by worker {Id}; it serves '{Model.Name}'");
+    }
+
+    /// <summary>The engine's sampling parameters for a task.</summary>
+    internal static SamplingParams Sampling(SamplingParameters sampling)
+    {
+        SamplingParams p = SamplingMapper.ToEngine(sampling);
+        try
+        {
+            p.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw StageFailure.Invalid(ex.Message);
+        }
+        return p;
+    }
+
+    /// <summary>Reports a failed stage to the scheduler.</summary>
+    internal Task FailStageAsync(string stage, MessageEnvelope envelope, StageFailure failure, CancellationToken cancellationToken)
+    {
+        Logger.StageFailed(stage, envelope.RequestId, envelope.Attempt, Id, failure.Code, failure.Message);
+        return Bus.PublishAsync(Topics.StageFailed, new Failed(envelope, failure.Code, failure.Message, failure.Retryable, Id), cancellationToken);
+    }
+
+    /// <summary>Stops the reply publisher and the engine loop.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync().ConfigureAwait(false);
+        await Replies.DisposeAsync().ConfigureAwait(false);
+    }
+}

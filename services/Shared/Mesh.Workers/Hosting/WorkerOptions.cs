@@ -1,0 +1,64 @@
+using Mesh.Contracts;
+
+namespace Mesh.Workers.Hosting;
+
+/// <summary>
+/// Settings of a model-running worker process, bound from <c>Mesh:Worker</c> (env <c>Mesh__Worker__Model=/models/x.gguf</c>)
+/// and validated at startup. Engine sizes apply to each engine of the process.
+/// </summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "Mesh:Worker";
+
+    /// <summary>This worker's id (its own topics are <c>Topics.ForWorker(stage, id)</c>); default <c>{app id}-{machine}</c>.</summary>
+    public string? Id { get; set; }
+
+    /// <summary>Roles this process serves; prefill and decode together is colocated mode (no KV transfer).</summary>
+    public WorkerRole[] Roles { get; set; } = [];
+
+    /// <summary>The model: a .gguf file or a Hugging Face folder.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>Name requests use for the model; default the file or folder name.</summary>
+    public string? ModelName { get; set; }
+
+    /// <summary>Compute threads per engine; 0 = one per core.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Tokens per KV block; every worker and the scheduler must agree.</summary>
+    public int BlockSize { get; set; } = 16;
+
+    /// <summary>KV blocks per engine; 0 = sized by <see cref="KvCacheBytes"/>.</summary>
+    public int KvBlocks { get; set; }
+
+    /// <summary>Upper bound on one engine's KV pool when <see cref="KvBlocks"/> is 0.</summary>
+    public long KvCacheBytes { get; set; } = 1L << 30;
+
+    /// <summary>Sequences an engine runs at once.</summary>
+    public int MaxSequences { get; set; } = 16;
+
+    /// <summary>Tokens in one forward pass.</summary>
+    public int MaxBatchTokens { get; set; } = 256;
+
+    /// <summary>Longest sequence; 0 = the model's context, capped at 8192. The scheduler must use the same value.</summary>
+    public int MaxContext { get; set; }
+
+    /// <summary>Prefill tasks handled at once (they batch in the engine).</summary>
+    public int PrefillConcurrency { get; set; } = 4;
+
+    /// <summary>Decode tasks being admitted at once (KV fetch and resume; generation itself is not bounded by this).</summary>
+    public int DecodeConcurrency { get; set; } = 4;
+
+    /// <summary>How often the worker publishes its load report (its heartbeat).</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a colocated worker keeps a prefill's KV for its decode.</summary>
+    public TimeSpan HeldKvTtl { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Lease on KV written to the KV cache for a decode to read.</summary>
+    public TimeSpan KvLeaseTtl { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The kvcache service (e.g. <c>http://127.0.0.1:5106</c>) when the process has no in-process store.</summary>
+    public Uri? KvCacheUrl { get; set; }
+}

@@ -1,0 +1,60 @@
+using Mesh.Engine.Model;
+using Mesh.Engine.Sampling;
+using Mesh.Engine.Scheduling;
+using Mesh.Engine.Tests.Support;
+
+namespace Mesh.Engine.Tests.Scheduling;
+
+/// <summary>KV computed by one engine and continued by another (prefill → decode hand-off, a decode
+/// moved off a dead worker) must give exactly the tokens and text of an uninterrupted run.</summary>
+public sealed class KvHandOffTests(TestModels models) : IClassFixture<TestModels>
+{
+    private static readonly int[] Prompt = [1, 17, 99, 204, 5, 31, 77, 300, 12, 8, 150, 151, 152, 9, 44, 45, 46, 47, 48];
+    private static readonly SamplingParams Sampling = new() { Temperature = 0.9f, TopP = 0.95f, Seed = 77, MaxTokens = 20, IgnoreEos = true };
+
+    private InferenceEngine NewEngine() => new(ModelLoader.Load(models.Tiny), new EngineOptions { Threads = 2, BlockSize = 4 });
+
+    [Theory]
+    [InlineData(1)]    // prefill worker hands off after the first token
+    [InlineData(9)]    // a decode worker dies after nine tokens
+    public void Continuing_elsewhere_equals_an_uninterrupted_run(int tokensBeforeHandOff)
+    {
+        using var straight = NewEngine();
+        var expected = Generation.Run(straight, Prompt, Sampling);
+
+        using var first = NewEngine();
+        long id = first.Add(Prompt, Sampling with { MaxTokens = tokensBeforeHandOff }, holdKv: true);
+        while (first.HasWork) first.Step();
+        var held = first.Held(id)!;
+        Assert.Equal(Prompt.Length + tokensBeforeHandOff, held.Tokens.Length);
+        // the last sampled token has no K/V yet: it is the next step's input
+        Assert.Equal(held.Tokens.Length - 1, held.KvTokens);
+        var blocks = held.Blocks.Select(b => (ReadOnlyMemory<float>)first.BlockData(b).ToArray()).ToList();
+        first.ReleaseHeld(id);
+
+        using var second = NewEngine();
+        var (resumed, pending) = second.Resume(held.Tokens, Prompt.Length, held.KvTokens, blocks, Sampling, emittedTokens: tokensBeforeHandOff - 1);
+        var ids = held.Tokens[Prompt.Length..].ToList();
+        // the client already has the text of the tokens streamed before the hand-off (as the
+        // uninterrupted run streamed it); the resumed engine returns the rest, never repeating any
+        int emitted = tokensBeforeHandOff - 1;
+        var text = new System.Text.StringBuilder(string.Concat(expected.Steps.Take(emitted).Select(o => o.Text))).Append(pending);
+        while (second.HasWork)
+            foreach (var o in second.Step())
+            {
+                if (o.Token >= 0) ids.Add(o.Token);
+                text.Append(o.Text);
+            }
+        Assert.Equal(expected.Ids, ids);
+        Assert.Equal(expected.Text, text.ToString());
+    }
+
+    [Fact]
+    public void Resume_rejects_blocks_that_do_not_fit()
+    {
+        using var e = NewEngine();
+        var wrongSize = new List<ReadOnlyMemory<float>> { new float[10] };
+        Assert.Contains("floats", Assert.Throws<RequestRejectedException>(() => e.Resume([1, 2, 3], 2, 2, wrongSize, Sampling, 0)).Message);
+        Assert.Contains("cannot hold", Assert.Throws<RequestRejectedException>(() => e.Resume([1, 2, 3], 2, 2, [], Sampling, 0)).Message);
+    }
+}
