@@ -27,19 +27,7 @@ internal sealed class TempFolder : IDisposable
 
 internal static class FormatTestFiles
 {
-    /// <summary>The repository's sibling <c>shared/data</c> folder, or null when absent. Looks up
-    /// from the test binaries, then from this source file (for builds with an artifacts path
-    /// outside the repository).</summary>
-    public static string? SharedData([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
-    {
-        foreach (string start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
-            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir != null; dir = dir.Parent)
-                foreach (string candidate in new[] { Path.Combine(dir.FullName, "shared", "data"), Path.Combine(dir.FullName, "..", "shared", "data") })
-                    if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
-        return null;
-    }
-
-    public static string Stories260K => Path.Combine(SharedData() ?? "/nonexistent", "models", "stories260K", "stories260K.gguf");
+    public static string Stories260K => Support.SharedData.Stories260K ?? "/nonexistent/stories260K.gguf";
 
     /// <summary>Copies a GGUF file, dropping the metadata keys and tensors the filters reject and
     /// optionally replacing tensors (name → type, ne, bytes).</summary>

@@ -1,0 +1,68 @@
+using Mesh.Engine.KvCache;
+using Mesh.Engine.Sampling;
+
+namespace Mesh.Engine.Scheduling;
+
+/// <summary>KV hand-off: keeping a finished sequence's blocks for export, and continuing a sequence
+/// from blocks computed elsewhere.</summary>
+public sealed partial class InferenceEngine
+{
+    /// <summary>Continues a sequence whose KV was computed elsewhere (a prefill worker, a decode worker
+    /// that died, a preempted run): <paramref name="tokens"/> are the prompt then the tokens generated so
+    /// far, <paramref name="blocks"/> hold the K/V of the first <paramref name="kvTokens"/> of them, each
+    /// block laid out as <see cref="KvBlockPool.BlockData"/> ([layers, 2, blockSize, kvDim] F32). The
+    /// streamed text starts after the first <paramref name="emittedTokens"/> generated tokens; the text of
+    /// the ones after that is returned. Sampling continues at position tokens.Length with the same seed,
+    /// so the continuation equals an uninterrupted run.</summary>
+    public (long Id, string PendingText) Resume(ReadOnlySpan<int> tokens, int promptLength, int kvTokens,
+        IReadOnlyList<ReadOnlyMemory<float>> blocks, SamplingParams sampling, int emittedTokens, ulong cacheSalt = 0)
+    {
+        try { sampling.Validate(); }
+        catch (ArgumentException ex) { throw new RequestRejectedException(ex.Message); }
+        int bs = _options.BlockSize;
+        if (promptLength <= 0 || promptLength > tokens.Length) throw new RequestRejectedException($"prompt length {promptLength} does not fit {tokens.Length} tokens");
+        if (kvTokens < 0 || kvTokens > tokens.Length || (kvTokens + bs - 1) / bs != blocks.Count)
+            throw new RequestRejectedException($"{blocks.Count} KV blocks of {bs} cannot hold {kvTokens} tokens");
+        if (tokens.Length >= MaxContext) throw new RequestRejectedException($"the sequence has {tokens.Length} tokens but the context holds {MaxContext}");
+        foreach (int id in tokens)
+            if ((uint)id >= (uint)_config.VocabSize) throw new RequestRejectedException($"token id {id} is outside the vocabulary (0..{_config.VocabSize - 1})");
+        if (_pool.FreeCount < blocks.Count) throw new RequestRejectedException($"the KV pool has {_pool.FreeCount} free blocks; resuming needs {blocks.Count}");
+
+        int generated = tokens.Length - promptLength;
+        var p = sampling with { MaxTokens = Math.Min(sampling.MaxTokens, MaxContext - promptLength) };
+        var seq = new Sequence(_nextId++, tokens[..promptLength], p, bs, cacheSalt, _tokenizer);
+        tokens[promptLength..].CopyTo(seq.Tokens.AsSpan(promptLength));
+        seq.Count = tokens.Length;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            if (blocks[i].Length != _pool.BlockFloats) throw new RequestRejectedException($"KV block {i} has {blocks[i].Length} floats; this model's blocks have {_pool.BlockFloats}");
+            int b = _pool.Allocate();
+            blocks[i].Span.CopyTo(_pool.BlockData(b));
+            seq.BlockTable[seq.BlockCount++] = b;
+        }
+        seq.Computed = kvTokens;
+        seq.LastHash = BlockHasher.Root(cacheSalt);
+        if (_options.PrefixCaching) IndexFullBlocks(seq);
+        var pending = new System.Text.StringBuilder();
+        for (int i = 0; i < generated; i++)
+        {
+            string piece = seq.Decoder?.Append(seq.Tokens[promptLength + i]) ?? "";
+            if (i >= emittedTokens) pending.Append(seq.Stops.Push(piece).Emit);
+        }
+        _running.Add(seq);
+        return (seq.Id, pending.ToString());
+    }
+
+    /// <summary>A finished sequence added with holdKv: its tokens and the pool blocks holding its K/V.
+    /// The blocks stay referenced until <see cref="ReleaseHeld"/>.</summary>
+    public HeldSequence? Held(long sequenceId) => _held.TryGetValue(sequenceId, out var h) ? h : null;
+
+    /// <summary>The K/V of one pool block: [layers, 2, blockSize, kvDim].</summary>
+    public ReadOnlySpan<float> BlockData(int block) => _pool.BlockData(block);
+
+    public void ReleaseHeld(long sequenceId)
+    {
+        if (!_held.Remove(sequenceId, out var h)) return;
+        for (int i = h.Blocks.Length - 1; i >= 0; i--) _pool.Release(h.Blocks[i]);
+    }
+}
