@@ -34,7 +34,8 @@ public static class ModelCreateCommand
         };
         o = o with { KvHeads = cl.Int("kv-heads", o.KvHeads > 0 ? o.KvHeads : o.Heads) };
         cl.RejectUnknown();
-        ModelCreator.Create(o);
+        try { ModelCreator.Create(o); }
+        catch (ArgumentException ex) { throw new UsageException(ex.Message); }   // a shape or dtype the creator cannot make
         Console.WriteLine($"wrote {o.Out}: {o.Format} {o.DType}, dim {o.Dim}, {o.Layers} layers, {o.Heads} heads / {o.KvHeads} kv, ffn {o.FfnDim}, vocab {o.VocabSize}, seed {o.Seed}");
         return 0;
     }
