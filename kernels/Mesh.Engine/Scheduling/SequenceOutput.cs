@@ -14,9 +14,9 @@ public enum FinishReason
     Cancelled,
 }
 
-/// <summary>What one step produced for one sequence: the sampled token (or none when the sequence
+/// <summary>What one step produced for one sequence (a struct: a decode step allocates nothing): the sampled token (or none when the sequence
 /// only finished), the text it completed, and whether the sequence ended.</summary>
-public sealed record SequenceOutput(
+public readonly record struct SequenceOutput(
     long SequenceId,
     int Token,
     /// <summary>Index of this token among the generated ones (0 = first).</summary>
