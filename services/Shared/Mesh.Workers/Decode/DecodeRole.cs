@@ -164,6 +164,8 @@ internal sealed class DecodeRole(EngineWorker worker)
     private long Resume(EngineSession session, DecodeStream stream, ResumePoint point, SamplingParams sampling, ulong salt)
     {
         DecodeTask task = stream.Task;
+        // A newer attempt supersedes whatever an older one still runs here (the scheduler presumed it lost).
+        if (task.Envelope.Attempt > 0) session.CancelRequest(task.Envelope.RequestId, task.Envelope.Attempt - 1);
         int[] tokens = [.. point.Prompt, task.FirstToken.TokenId];
         (long id, string text) = session.Engine.Resume(tokens, point.PromptLength, point.KvTokens, point.Blocks, sampling, emittedTokens: 0, salt);
         var first = new FirstTokenItem(stream, task.FirstToken, new FirstTokenOutcome(text, null, false));

@@ -8,8 +8,8 @@ namespace Mesh.Workers.Decode;
 /// <summary>
 /// Turns a worker's decode outputs into messages, in order, off the engine loop: <see cref="TokenChunk"/>s and the
 /// final <see cref="Completed"/> to each request's reply topic (the completion also to the scheduler on
-/// <see cref="Topics.DecodeDone"/>), and <see cref="Failed"/> to <see cref="Topics.StageFailed"/> for a dropped
-/// sequence. One loop, so chunks of a stream leave in sequence order; the queue is bounded, so a slow bus slows
+/// <see cref="Topics.DecodeDone"/>; a cancelled completion only to the scheduler, which relays it), and
+/// <see cref="Failed"/> to <see cref="Topics.StageFailed"/> for a dropped sequence. One loop, so chunks of a stream leave in sequence order; the queue is bounded, so a slow bus slows
 /// the engine instead of growing memory.
 /// </summary>
 internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, ILogger logger) : IAsyncDisposable
@@ -69,6 +69,13 @@ internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, ILogger logg
             _ => throw new InvalidOperationException($"unknown reply item {item.GetType().Name}"),
         };
         if (chunk is null) return;
+        if (chunk.FinishReason == FinishReason.Cancelled)
+        {
+            // Whether the client hears of a cancellation is the scheduler's call: it may be the client's own cancel
+            // (relayed) or the scheduler superseding this attempt with a newer one (not relayed).
+            await bus.PublishAsync(Topics.DecodeDone, stream.Complete(FinishReason.Cancelled)).ConfigureAwait(false);
+            return;
+        }
         await bus.PublishAsync<ReplyMessage>(stream.Task.ReplyTopic, chunk).ConfigureAwait(false);
         if (chunk.FinishReason is not { } finish) return;
         Completed completed = stream.Complete(finish);

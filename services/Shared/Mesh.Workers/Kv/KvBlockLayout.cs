@@ -57,7 +57,7 @@ public sealed class KvBlockLayout
     {
         CheckBlock(block.Length);
         var bytes = new byte[BlockBytes];
-        Span<float> copy = MemoryMarshal.Cast<byte, float>(bytes);
+        Span<float> copy = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
         int plane = BlockSize * KvDim;
         for (int p = 0; p < Planes; p++)
             block.Slice(p * plane, used * KvDim).CopyTo(copy.Slice(p * plane, used * KvDim));

@@ -9,8 +9,8 @@ public static class KvStoreRegistration
 {
     /// <summary>
     /// Registers <see cref="KvCacheHttpClient"/> as <see cref="IKvBlockStore"/> for the kvcache service at
-    /// <paramref name="baseUrl"/>, speaking HTTP/2 without TLS (h2c) to a cleartext URL, unless a store is
-    /// registered already (Mesh.Host registers the in-process one first).
+    /// <paramref name="baseUrl"/> (HTTP/2 over TLS, HTTP/1.1 to a cleartext URL), unless a store is registered already
+    /// (Mesh.Host registers the in-process one first).
     /// </summary>
     public static IServiceCollection AddRemoteKvBlockStore(this IServiceCollection services, Uri baseUrl)
     {
@@ -18,8 +18,8 @@ public static class KvStoreRegistration
         services.AddHttpClient(nameof(KvCacheHttpClient), http =>
         {
             http.BaseAddress = baseUrl;
-            http.DefaultRequestVersion = baseUrl.Scheme == Uri.UriSchemeHttp ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11;
-            http.DefaultVersionPolicy = baseUrl.Scheme == Uri.UriSchemeHttp ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrHigher;
+            http.DefaultRequestVersion = System.Net.HttpVersion.Version20;
+            http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
             http.Timeout = TimeSpan.FromMinutes(5);
         });
         services.TryAddSingleton<IKvBlockStore>(sp =>

@@ -1,5 +1,6 @@
 using Mesh.Contracts;
 using Mesh.Engine.Scheduling;
+using FinishReason = Mesh.Engine.Scheduling.FinishReason;
 using Mesh.Workers.Engine;
 
 namespace Mesh.Workers.Prefill;

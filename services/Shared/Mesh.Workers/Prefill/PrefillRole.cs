@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using Mesh.Contracts;
 using Mesh.Engine.Sampling;
 using Mesh.Engine.Scheduling;
+using FinishReason = Mesh.Engine.Scheduling.FinishReason;
 using Mesh.KvCache;
 using Mesh.ServiceDefaults.Bus;
 using Mesh.Workers.Engine;
@@ -69,9 +70,10 @@ internal sealed class PrefillRole(EngineWorker worker)
         }
     }
 
-    /// <summary>Queues the prompt for one token with its KV held, and observes it.</summary>
+    /// <summary>Queues the prompt for one token with its KV held, and observes it; older attempts of the request here stop.</summary>
     private static PrefillObserver Start(EngineSession session, PrefillTask task, SamplingParams sampling, ulong salt)
     {
+        if (task.Envelope.Attempt > 0) session.CancelRequest(task.Envelope.RequestId, task.Envelope.Attempt - 1);
         long id = session.Engine.Add(task.TokenIds, sampling, salt, holdKv: true);
         var observer = new PrefillObserver(task.Envelope, id);
         session.Observe(id, observer);
