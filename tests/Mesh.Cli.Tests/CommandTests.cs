@@ -100,3 +100,23 @@ public sealed class CommandTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Contains("chat format", chat.Err);
     }
 }
+
+/// <summary><c>mesh serve</c> refuses what it cannot run before it listens on anything.</summary>
+public sealed class ServeCommandTests
+{
+    [Fact]
+    public async Task Serve_with_a_missing_model_or_a_bad_port_exits_with_the_reason()
+    {
+        var stderr = new StringWriter();
+        var old = Console.Error;
+        Console.SetError(stderr);
+        try
+        {
+            Assert.Equal(2, await Cli.RunAsync(["serve", "--model", "/nonexistent/model.gguf"]));
+            Assert.Equal(2, await Cli.RunAsync(["serve", "--port", "99999"]));
+        }
+        finally { Console.SetError(old); }
+        Assert.Contains("no such file or folder", stderr.ToString());
+        Assert.Contains("--port must be a whole number", stderr.ToString());
+    }
+}

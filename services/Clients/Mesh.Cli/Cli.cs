@@ -23,7 +23,19 @@ public static class Cli
                      Writes a deterministic random Llama model (presets: tiny, small, bench-134m, bench-336m).
           model inspect PATH
                      Architecture, sizes, tensor types, tokenizer and chat format of a model.
+          serve      [--model PATH] [--port N] [--prefill-workers N] [--decode-workers N] [--colocated]
+                     [--threads N]
+                     The whole mesh in one process (as Mesh.Host): an OpenAI-compatible API on
+                     http://127.0.0.1:N (default 8080). Without --model, a generated random model.
+          chat       --url URL [--model NAME] [--api-key KEY] [--system TEXT] [--temperature T] [--max-tokens N]
+                     Chats with a Mesh gateway: each input line is a turn, replies stream, the history is
+                     kept; /exit or end of input quits. The key may also come from MESH_API_KEY.
         """;
+
+    /// <summary>The entry point: <c>serve</c> runs the host until shutdown; every other command is
+    /// synchronous (<see cref="Run"/>).</summary>
+    public static Task<int> RunAsync(string[] args) =>
+        args is ["serve", .. var rest] ? Mesh.Host.MeshHost.RunAsync(rest) : Task.FromResult(Run(args));
 
     public static int Run(string[] args)
     {
@@ -37,6 +49,7 @@ public static class Cli
             return args[0] switch
             {
                 "generate" => GenerateCommand.Run(args[1..]),
+                "chat" => ChatCommand.Run(args[1..]),
                 "model" when args.Length > 1 && args[1] == "create" => ModelCreateCommand.Run(args[2..]),
                 "model" when args.Length > 1 && args[1] == "inspect" => ModelInspectCommand.Run(args[2..]),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'"),
