@@ -93,7 +93,15 @@ public sealed class InProcessBus : IMeshBus, IAsyncDisposable, IDisposable
     {
         if (_stopping.IsCancellationRequested) return;
         await _stopping.CancelAsync();
-        await Task.WhenAll([.. _consumers, .. _redeliveries.Values]).WaitAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll([.. _consumers, .. _redeliveries.Values]).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Loops end cancelled by the stop itself, or the host stopped waiting for them: either way
+            // stopping is done. Faults other than cancellation still surface.
+        }
         int undelivered = 0;
         foreach (ConsumerGroup group in _groups.Values.SelectMany(g => g))
         {
