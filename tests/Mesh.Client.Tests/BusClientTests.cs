@@ -208,7 +208,7 @@ public sealed class BusClientTests
         Assert.Throws<ArgumentException>(() => new MeshClientOptions { ClientId = new string('a', 101) }.Validate());
         Assert.Throws<ArgumentException>(() => new MeshClientOptions { ClientId = "ok", RequestTimeout = TimeSpan.Zero }.Validate());
         Assert.Throws<ArgumentException>(() => new MeshClientOptions { ClientId = "ok", ReplyBufferCapacity = 0 }.Validate());
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.AddMeshBusClient("first");
         Assert.Throws<InvalidOperationException>(() => builder.AddMeshBusClient("second"));
     }

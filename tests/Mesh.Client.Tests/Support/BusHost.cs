@@ -34,7 +34,7 @@ internal sealed class BusHost : IAsyncDisposable
     public static async Task<BusHost> StartAsync(MeshClientOptions? options = null)
     {
         var scheduler = new FakeScheduler();
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Error",
