@@ -1,19 +1,48 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace Mesh.Kernels.Cpu;
 
-/// <summary>The CPU backend: vectorised ops (System.Numerics.Tensors picks AVX-512/AVX2/scalar at
-/// startup) with the matrix products split across one persistent <see cref="WorkerPool"/>.
+/// <summary>The CPU backend: hand-written AVX-512 / AVX2 / scalar kernels for the matrix products and
+/// attention (the path is chosen once, at construction), System.Numerics.Tensors for the element-wise
+/// ops, and the matrix products split by weight panels across one persistent <see cref="WorkerPool"/>.
 /// Single-threaded owner: the engine loop.</summary>
 public sealed unsafe class CpuKernels : IKernels, IDisposable
 {
     private readonly WorkerPool _pool;
-    private readonly MatMulWork _matMul = new();
+    private readonly MatMulJob _matMul;
+    private readonly ActivationQuantizer _quantizer = new();
+    private readonly Q8MatMulWork _q8;
+    private readonly bool _quantizeQ8;
 
-    public CpuKernels(int threads) => _pool = new WorkerPool(threads);
+    /// <param name="threads">Compute threads, the caller's included.</param>
+    /// <param name="path">Force a kernel path (tests, benchmarks); null picks the widest this CPU runs.</param>
+    public CpuKernels(int threads, SimdPath? path = null) : this(threads, new CpuKernelOptions { Path = path }) { }
+
+    public CpuKernels(int threads, CpuKernelOptions options)
+    {
+        Path = options.Path ?? SimdPaths.Best;
+        if (!SimdPaths.IsSupported(Path)) throw new PlatformNotSupportedException($"this CPU cannot run the {Path} kernels");
+        _pool = new WorkerPool(threads);
+        _matMul = Path switch
+        {
+            SimdPath.Avx512 => new MatMulWork<DotTiles512>(),
+            SimdPath.Avx2 => new MatMulWork<DotTiles256>(),
+            _ => new MatMulWork<DotTilesScalar>(),
+        };
+        _quantizeQ8 = options.QuantizeQ8Activations;
+        Q8 = Path == SimdPath.Scalar ? Q8Kernel.Scalar
+            : options.UseVnni && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? Q8Kernel.Vnni
+            : Q8Kernel.Avx2;
+        _q8 = new Q8MatMulWork(Q8);
+    }
+
+    /// <summary>The integer kernel Q8_0 products run when activations are quantised.</summary>
+    internal Q8Kernel Q8 { get; }
 
     public int Threads => _pool.Threads;
+
+    /// <summary>The kernel path in use.</summary>
+    public SimdPath Path { get; }
 
     public void For(IParallelWork work, int count, int grain) => _pool.Run(work, count, grain);
 
@@ -21,15 +50,29 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
     {
         if (x.Length < n * w.Cols || y.Length < n * w.Rows)
             throw new ArgumentException($"matmul [{n},{w.Cols}]·[{w.Rows},{w.Cols}]ᵀ given x {x.Length} and y {y.Length} floats");
+        if (!TensorTypes.IsSupported(w.Type)) throw new NotSupportedException($"the CPU backend cannot run tensor type {w.Type}");
+        if (n <= 0) return;
         fixed (float* px = x)
         fixed (float* py = y)
         {
+            if (w.Type == TensorType.Q8_0 && _quantizeQ8)
+            {
+                _quantizer.Quantize(_pool, px, n, w.Cols);
+                _q8.Set(w, _quantizer, py, n);
+                _pool.Run(_q8, Q8MatMulWork.Panels(w.Rows), grain: 1);
+                return;
+            }
             _matMul.Set(w, px, py, n);
-            _pool.Run(_matMul, w.Rows, grain: 16);
+            _pool.Run(_matMul, MatMulJob.Panels(w.Rows), grain: 2);
         }
     }
 
-    public void ReadRow(in WeightMatrix w, int row, Span<float> dst) => RowConverter.ToFloat(w, row, dst[..w.Cols]);
+    public void ReadRow(in WeightMatrix w, int row, Span<float> dst)
+    {
+        if ((uint)row >= (uint)w.Rows || dst.Length < w.Cols)
+            throw new ArgumentException($"row {row} of a [{w.Rows},{w.Cols}] matrix into {dst.Length} floats");
+        fixed (float* p = dst) RowConverter.ToFloat(w, row, p);
+    }
 
     public void RmsNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int n, float eps)
     {
@@ -89,54 +132,23 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
     public void Attention(ReadOnlySpan<float> q, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
         Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
     {
-        int group = heads / kvHeads;
-        float scale = 1f / MathF.Sqrt(headDim);
-        var s = scores[..length];
-        for (int h = headBegin; h < headEnd; h++)
+        switch (Path)
         {
-            int kvOff = h / group * headDim;
-            var qh = q.Slice(h * headDim, headDim);
-            for (int p = 0; p < length; p++)
-            {
-                float* k = kv.K(blockTable[p / kv.BlockSize]) + (long)(p % kv.BlockSize) * kv.KvDim + kvOff;
-                s[p] = TensorPrimitives.Dot(qh, new ReadOnlySpan<float>(k, headDim)) * scale;
-            }
-            TensorPrimitives.SoftMax(s, s);
-            var oh = output.Slice(h * headDim, headDim);
-            oh.Clear();
-            for (int p = 0; p < length; p++)
-            {
-                float* v = kv.V(blockTable[p / kv.BlockSize]) + (long)(p % kv.BlockSize) * kv.KvDim + kvOff;
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v, headDim), s[p], oh, oh);
-            }
+            case SimdPath.Avx512:
+                AttentionKernel<DotTiles512>.Run(q, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
+                break;
+            case SimdPath.Avx2:
+                AttentionKernel<DotTiles256>.Run(q, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
+                break;
+            default:
+                AttentionKernel<DotTilesScalar>.Run(q, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
+                break;
         }
     }
 
-    public void Dispose() => _pool.Dispose();
-
-    /// <summary>y[t, r] = row r · x[t] for a chunk of rows; each row is converted once and reused
-    /// for every token of the batch.</summary>
-    private sealed class MatMulWork : IParallelWork
+    public void Dispose()
     {
-        private WeightMatrix _w;
-        private float* _x; // [n, cols]
-        private float* _y; // [n, rows]
-        private int _n;
-
-        public void Set(in WeightMatrix w, float* x, float* y, int n) { _w = w; _x = x; _y = y; _n = n; }
-
-        public void Run(int begin, int end)
-        {
-            int cols = _w.Cols, rows = _w.Rows;
-            Span<float> scratch = _w.Type == TensorType.F32 ? default : RowConverter.Scratch(cols);
-            for (int r = begin; r < end; r++)
-            {
-                ReadOnlySpan<float> row = _w.Type == TensorType.F32
-                    ? new ReadOnlySpan<float>(_w.Data + (long)r * _w.RowBytes, cols)
-                    : RowConverter.ToFloat(_w, r, scratch);
-                for (int t = 0; t < _n; t++)
-                    _y[(long)t * rows + r] = TensorPrimitives.Dot(row, new ReadOnlySpan<float>(_x + (long)t * cols, cols));
-            }
-        }
+        _pool.Dispose();
+        _quantizer.Free();
     }
 }

@@ -1,51 +1,106 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.InteropServices;
 
 namespace Mesh.Kernels.Cpu;
 
-/// <summary>Vectorised conversion of one stored weight row to F32, into a per-thread scratch row
-/// that is allocated once per thread and reused.</summary>
+/// <summary>Vectorised conversion of stored weight rows to F32. Every path produces the same values
+/// (F16/BF16 widen exactly; Q8_0 is the one rounded product d·q per element), so which path converted a
+/// row never changes a result. Scratch panels are per thread, allocated once and pinned.</summary>
 internal static unsafe class RowConverter
 {
-    [ThreadStatic] private static float[]? t_scratch;
+    [ThreadStatic] private static float[]? t_panel;
 
-    public static Span<float> Scratch(int length)
+    /// <summary>A pinned per-thread scratch of at least <paramref name="floats"/> floats.</summary>
+    public static float* Scratch(int floats)
     {
-        if (t_scratch is null || t_scratch.Length < length) t_scratch = new float[length];
-        return t_scratch.AsSpan(0, length);
+        if (t_panel is null || t_panel.Length < floats) t_panel = GC.AllocateUninitializedArray<float>(floats, pinned: true);
+        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_panel));
     }
 
-    /// <summary>Row <paramref name="r"/> of <paramref name="w"/> as F32 in dst[w.Cols]; returns dst.</summary>
-    public static Span<float> ToFloat(in WeightMatrix w, int r, Span<float> dst)
+    /// <summary>Row <paramref name="r"/> of <paramref name="w"/> as F32 into dst[w.Cols].</summary>
+    public static void ToFloat(in WeightMatrix w, int r, float* dst)
     {
         byte* src = w.Data + (long)r * w.RowBytes;
         int cols = w.Cols;
         switch (w.Type)
         {
             case TensorType.F32:
-                new ReadOnlySpan<float>(src, cols).CopyTo(dst);
+                Buffer.MemoryCopy(src, dst, (long)cols * 4, (long)cols * 4);
                 break;
             case TensorType.F16:
-                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(src, cols), dst);
+                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(src, cols), new Span<float>(dst, cols));
                 break;
             case TensorType.BF16:
-                var bits = new ReadOnlySpan<ushort>(src, cols);
-                var asInt = MemoryMarshal.Cast<float, int>(dst);
-                for (int i = 0; i < cols; i++) asInt[i] = bits[i] << 16;
+                Bf16ToFloat((ushort*)src, dst, cols);
                 break;
             case TensorType.Q8_0:
-                for (int b = 0; b < cols / 32; b++)
-                {
-                    byte* block = src + b * 34;
-                    float d = (float)*(Half*)block;
-                    sbyte* q = (sbyte*)(block + 2);
-                    var o = dst.Slice(b * 32, 32);
-                    for (int j = 0; j < 32; j++) o[j] = d * q[j];
-                }
+                Q8_0ToFloat(src, dst, cols);
                 break;
             default:
                 throw new NotSupportedException($"the CPU backend cannot run tensor type {w.Type}");
         }
-        return dst;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Bf16ToFloat(ushort* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Load(src + i));
+                (lo << 16).AsSingle().Store(dst + i);
+                (hi << 16).AsSingle().Store(dst + i + 8);
+            }
+        }
+        for (; i < n; i++) dst[i] = BitConverter.Int32BitsToSingle(src[i] << 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Q8_0ToFloat(byte* src, float* dst, int n)
+    {
+        int nb = n / 32;
+        float* scales = stackalloc float[nb];
+        BlockScales(src, nb, scales);
+        for (int b = 0; b < nb; b++)
+        {
+            sbyte* q = (sbyte*)(src + b * 34 + 2);
+            float d = scales[b];
+            float* o = dst + b * 32;
+            if (Avx512F.IsSupported)
+            {
+                var vd = Vector512.Create(d);
+                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q))) * vd).Store(o);
+                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16))) * vd).Store(o + 16);
+            }
+            else if (Avx2.IsSupported)
+            {
+                var vd = Vector256.Create(d);
+                for (int j = 0; j < 32; j += 8)
+                    (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q + j)) * vd).Store(o + j);
+            }
+            else
+            {
+                for (int j = 0; j < 32; j++) o[j] = d * q[j];
+            }
+        }
+    }
+
+    /// <summary>The F16 scales of a Q8_0 row's nb blocks as F32, 8 at a time by gather (exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BlockScales(byte* src, int nb, float* scales)
+    {
+        int b = 0;
+        if (Avx2.IsSupported)
+        {
+            var offsets = Vector256.Create(0, 34, 68, 102, 136, 170, 204, 238);
+            for (; b + 8 <= nb; b += 8)
+                HalfWidener.Widen8(Avx2.GatherVector256((int*)(src + b * 34), offsets, 1)).Store(scales + b);
+        }
+        for (; b < nb; b++) scales[b] = (float)Unsafe.ReadUnaligned<Half>(src + b * 34);
     }
 }

@@ -4,21 +4,33 @@ namespace Mesh.Kernels.Cpu;
 
 /// <summary>One persistent set of threads sized to the cores. The calling thread takes part in every
 /// run; items are handed out in chunks through one atomic counter, so the hot loop takes no lock.
-/// Runs are not re-entrant: exactly one thread (the engine loop) calls <see cref="Run"/>.</summary>
+/// Helpers wait for the next run by spinning on a generation counter for a short while (decode issues
+/// a run every few microseconds) and then sleep on a monitor. Runs are not re-entrant: exactly one
+/// thread (the engine loop) calls <see cref="Run"/>.</summary>
 public sealed class WorkerPool : IDisposable
 {
+    /// <summary>How long an idle helper spins before it sleeps.</summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 2000;   // 0.5 ms
+
     /// <summary>Helper threads (Threads − 1 of them; the caller is the last worker).</summary>
     private readonly Thread[] _threads;
-    /// <summary>One wake-up signal per helper thread.</summary>
-    private readonly ManualResetEventSlim[] _wake;
-    /// <summary>The run in progress; written before the wake-ups, read by helpers after waking.</summary>
+    /// <summary>Guards sleeping: helpers wait on it, <see cref="Run"/> pulses it when any sleep.</summary>
+    private readonly object _gate = new();
+    /// <summary>Bumped once per run (and on dispose); a helper runs when it sees a new value.</summary>
+    private long _generation;
+    /// <summary>Helpers inside (or about to enter) Monitor.Wait on <see cref="_gate"/>.</summary>
+    private int _sleepers;
+    /// <summary>The run in progress; written before the generation bump, read by helpers after it.</summary>
     private IParallelWork? _work;
     private int _count;
     private int _chunk;
     /// <summary>Next unclaimed item; advanced with Interlocked.Add.</summary>
     private int _next;
-    /// <summary>Helpers still inside the current run.</summary>
-    private int _busy;
+    /// <summary>Helpers that joined the current run and have not left it.</summary>
+    private int _active;
+    /// <summary>The generation whose run no longer admits helpers: set by the caller once every item
+    /// is claimed, so a helper that wakes late (descheduled, asleep) is never waited for.</summary>
+    private long _closed;
     private volatile bool _stopping;
     /// <summary>First fault thrown inside a helper during the current run; rethrown by <see cref="Run"/>.</summary>
     private Exception? _fault;
@@ -29,12 +41,9 @@ public sealed class WorkerPool : IDisposable
     {
         Threads = Math.Max(1, threads);
         _threads = new Thread[Threads - 1];
-        _wake = new ManualResetEventSlim[Threads - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
-            _wake[i] = new ManualResetEventSlim(false, spinCount: 2000);
-            int index = i;
-            _threads[i] = new Thread(() => Loop(index)) { IsBackground = true, Name = $"mesh-worker-{i + 1}" };
+            _threads[i] = new Thread(Loop) { IsBackground = true, Name = $"mesh-worker-{i + 1}" };
             _threads[i].Start();
         }
     }
@@ -54,13 +63,32 @@ public sealed class WorkerPool : IDisposable
         _chunk = Math.Max(grain, (count + Threads * 4 - 1) / (Threads * 4));
         _next = 0;
         _fault = null;
-        Volatile.Write(ref _busy, _threads.Length);
-        foreach (var w in _wake) w.Set();
-        Drain();
-        var spin = new SpinWait();
-        while (Volatile.Read(ref _busy) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        long generation = Interlocked.Increment(ref _generation);
+        WakeSleepers();
+        // a fault here must still wait for the helpers, or they would run into the next run
+        try { Drain(); }
+        catch (Exception ex) { Interlocked.CompareExchange(ref _fault, ex, null); }
+        // every item is claimed: close the run, then wait only for helpers that joined it (a helper
+        // counts itself in before it re-checks _closed, and this closes before it reads the count)
+        Interlocked.Exchange(ref _closed, generation);
+        // the helpers still inside are finishing their last chunk (microseconds): spin, yielding the
+        // core only now and then in case one of them is descheduled
+        for (int i = 1; Volatile.Read(ref _active) != 0; i++)
+        {
+            if ((i & 1023) == 0) Thread.Yield();
+            else Thread.SpinWait(1);
+        }
         _work = null;
         if (_fault is { } fault) throw new AggregateException("a worker thread failed", fault);
+    }
+
+    /// <summary>Pulses sleeping helpers. A helper counts itself a sleeper (interlocked) before it
+    /// re-reads the generation, and the generation is bumped (interlocked) before this reads the count,
+    /// so either this sees the sleeper or the sleeper sees the new generation.</summary>
+    private void WakeSleepers()
+    {
+        if (Volatile.Read(ref _sleepers) == 0) return;
+        lock (_gate) Monitor.PulseAll(_gate);
     }
 
     private void Drain()
@@ -75,25 +103,56 @@ public sealed class WorkerPool : IDisposable
         }
     }
 
-    private void Loop(int index)
+    private void Loop()
     {
-        var wake = _wake[index];
+        long seen = 0;
         while (true)
         {
-            wake.Wait();
-            wake.Reset();
+            seen = WaitForRun(seen);
             if (_stopping) return;
-            try { Drain(); }
-            catch (Exception ex) { Interlocked.CompareExchange(ref _fault, ex, null); }
-            Interlocked.Decrement(ref _busy);
+            Interlocked.Increment(ref _active);
+            // join only the run it woke for, and only while that run is open: then the caller waits
+            // for this helper before it touches the run's fields again
+            if (Volatile.Read(ref _generation) == seen && Volatile.Read(ref _closed) < seen)
+            {
+                try { Drain(); }
+                catch (Exception ex) { Interlocked.CompareExchange(ref _fault, ex, null); }
+            }
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    /// <summary>Spins, then sleeps, until the generation moves past <paramref name="seen"/>.</summary>
+    private long WaitForRun(long seen)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 1; ; i++)
+        {
+            long g = Volatile.Read(ref _generation);
+            if (g != seen) return g;
+            // a decode step issues a run every few microseconds: check the generation after every
+            // pause, the clock only every 1024 of them
+            if ((i & 1023) != 0 || System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks)
+            {
+                Thread.SpinWait(1);
+                continue;
+            }
+            lock (_gate)
+            {
+                Interlocked.Increment(ref _sleepers);
+                while ((g = Volatile.Read(ref _generation)) == seen) Monitor.Wait(_gate);
+                Interlocked.Decrement(ref _sleepers);
+                return g;
+            }
         }
     }
 
     public void Dispose()
     {
+        if (_stopping) return;
         _stopping = true;
-        foreach (var w in _wake) w.Set();
+        Interlocked.Increment(ref _generation);
+        lock (_gate) Monitor.PulseAll(_gate);
         foreach (var t in _threads) t.Join();
-        foreach (var w in _wake) w.Dispose();
     }
 }

@@ -21,6 +21,8 @@ public static class Cli
                      [--context C] [--format gguf|safetensors] [--dtype f32|f16|bf16|q8_0]
                      [--seed S] [--tied] --out PATH
                      Writes a deterministic random Llama model (presets: tiny, small, bench-134m, bench-336m).
+          bench      --model PATH [--prompt N] [--gen M] [--threads T] [--repeats R] [--concurrent S] [--mesh-only] [--json]
+                     Mesh against llama.cpp on the same GGUF: prefill/decode tok/s, ratio, bandwidth, roofline.
           model inspect PATH
                      Architecture, sizes, tensor types, tokenizer and chat format of a model.
           serve      [--model PATH] [--port N] [--prefill-workers N] [--decode-workers N] [--colocated]
@@ -50,6 +52,7 @@ public static class Cli
             {
                 "generate" => GenerateCommand.Run(args[1..]),
                 "chat" => ChatCommand.Run(args[1..]),
+                "bench" => BenchCommand.Run(args[1..]),
                 "model" when args.Length > 1 && args[1] == "create" => ModelCreateCommand.Run(args[2..]),
                 "model" when args.Length > 1 && args[1] == "inspect" => ModelInspectCommand.Run(args[2..]),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'"),

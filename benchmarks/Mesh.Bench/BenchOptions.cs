@@ -1,0 +1,31 @@
+namespace Mesh.Bench;
+
+/// <summary>What one <c>mesh bench</c> run measures: the model, the shape of each timed run and how
+/// many times the pair (Mesh, llama.cpp) is repeated, alternating.</summary>
+public sealed record BenchOptions
+{
+    public required string ModelPath { get; init; }
+    /// <summary>Prompt tokens prefilled per timed run.</summary>
+    public int PromptTokens { get; init; } = 128;
+    /// <summary>Tokens generated per timed run (the first comes from the prefill).</summary>
+    public int GenTokens { get; init; } = 64;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Timed (Mesh, llama.cpp) pairs; the medians are reported.</summary>
+    public int Repeats { get; init; } = 5;
+    /// <summary>Sequences decoded together in the concurrency run (Mesh only); 0 or 1 skips it.</summary>
+    public int Concurrent { get; init; } = 8;
+    /// <summary>Skip llama.cpp (Mesh alone, e.g. where its native library cannot load).</summary>
+    public bool MeshOnly { get; init; }
+    /// <summary>Size of the buffer the bandwidth probe reads.</summary>
+    public long ProbeBytes { get; init; } = 1L << 30;
+
+    public void Validate()
+    {
+        if (PromptTokens < 1) throw new ArgumentException($"--prompt must be ≥ 1, got {PromptTokens}");
+        if (GenTokens < 2) throw new ArgumentException($"--gen must be ≥ 2 (decode speed needs tokens after the first), got {GenTokens}");
+        if (Threads < 1) throw new ArgumentException($"--threads must be ≥ 1, got {Threads}");
+        if (Repeats < 1) throw new ArgumentException($"--repeats must be ≥ 1, got {Repeats}");
+        if (Concurrent < 0) throw new ArgumentException($"--concurrent must be ≥ 0, got {Concurrent}");
+        if (ProbeBytes < 1L << 26) throw new ArgumentException("the bandwidth probe needs at least 64 MiB to get past the caches");
+    }
+}

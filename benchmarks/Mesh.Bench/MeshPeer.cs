@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Mesh.Engine.Model;
+using Mesh.Engine.Sampling;
+using Mesh.Engine.Scheduling;
+
+namespace Mesh.Bench;
+
+/// <summary>Mesh's side of the benchmark: one engine over the memory-mapped model, greedy generation
+/// with EOS ignored so every run makes the same number of tokens, prefix caching off so every prefill
+/// is computed.</summary>
+public sealed class MeshPeer : IDisposable
+{
+    private readonly LoadedModel _model;
+    private readonly InferenceEngine _engine;
+    private readonly BenchOptions _o;
+
+    public MeshPeer(BenchOptions o)
+    {
+        _o = o;
+        _model = ModelLoader.Load(o.ModelPath);
+        _engine = new InferenceEngine(_model, new EngineOptions
+        {
+            Threads = o.Threads,
+            MaxSequences = Math.Max(1, o.Concurrent),
+            MaxBatchTokens = Math.Clamp(o.PromptTokens, Math.Max(1, o.Concurrent), 512),
+            MaxContext = o.PromptTokens + o.GenTokens + 1,
+            PrefixCaching = false,
+        });
+    }
+
+    public ModelConfig Config => _model.Config;
+    public LlamaWeights Weights => _model.Weights;
+
+    /// <summary>Prefill <paramref name="prompt"/>, then decode to <see cref="BenchOptions.GenTokens"/>.</summary>
+    public (double Prefill, double Decode) Run(int[] prompt)
+    {
+        var r = Generation.Run(_engine, prompt, Sampling(_o.GenTokens));
+        if (r.Ids.Length != _o.GenTokens)
+            throw new InvalidOperationException($"Mesh generated {r.Ids.Length} tokens, expected {_o.GenTokens} (finish {r.Finish})");
+        return (r.PrefillTokensPerSecond, r.DecodeTokensPerSecond);
+    }
+
+    /// <summary>Aggregate decode tokens/s of <paramref name="prompts"/>.Length sequences running together:
+    /// tokens generated after every sequence has its first token, over the time that took.</summary>
+    public double RunConcurrent(int[][] prompts)
+    {
+        var firsts = new HashSet<long>();
+        var ids = prompts.Select(p => _engine.Add(p, Sampling(_o.GenTokens))).ToHashSet();
+        long decoded = 0;
+        Stopwatch? clock = null;
+        while (_engine.HasWork)
+        {
+            foreach (var o in _engine.Step())
+            {
+                if (!ids.Contains(o.SequenceId) || o.Token < 0) continue;
+                if (clock is not null) decoded++;
+                else firsts.Add(o.SequenceId);
+            }
+            if (clock is null && firsts.Count == ids.Count) clock = Stopwatch.StartNew();
+        }
+        if (clock is null || decoded == 0) throw new InvalidOperationException("the concurrent run decoded nothing");
+        return decoded / clock.Elapsed.TotalSeconds;
+    }
+
+    private static SamplingParams Sampling(int tokens) => SamplingParams.Greedy(tokens) with { IgnoreEos = true };
+
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _model.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Mesh.Kernels;
+
+namespace Mesh.Kernels.Benchmarks;
+
+/// <summary>A random weight matrix in native memory in any supported type; for decode shapes several
+/// copies are cycled so the weights come from memory, as in a real decode step, not from cache.</summary>
+internal sealed unsafe class BenchMatrix : IDisposable
+{
+    private readonly byte*[] _copies;
+    private int _next;
+    public WeightMatrix[] Matrices { get; }
+
+    public BenchMatrix(int rows, int cols, TensorType type, long cycleBytes)
+    {
+        long bytes = TensorTypes.ByteSize(type, (long)rows * cols);
+        int copies = (int)Math.Max(1, cycleBytes / bytes);
+        _copies = new byte*[copies];
+        Matrices = new WeightMatrix[copies];
+        var rng = new Random(1);
+        var row = new float[cols];
+        for (int c = 0; c < copies; c++)
+        {
+            _copies[c] = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+            int rowBytes = (int)TensorTypes.ByteSize(type, cols);
+            for (int r = 0; r < rows; r++)
+            {
+                for (int i = 0; i < cols; i++) row[i] = (float)(rng.NextDouble() * 2 - 1);
+                var dst = new Span<byte>(_copies[c] + (long)r * rowBytes, rowBytes);
+                switch (type)
+                {
+                    case TensorType.F32: MemoryMarshal.AsBytes(row.AsSpan()).CopyTo(dst); break;
+                    case TensorType.F16: for (int i = 0; i < cols; i++) BinaryPrimitives.WriteHalfLittleEndian(dst[(2 * i)..], (Half)row[i]); break;
+                    case TensorType.BF16: for (int i = 0; i < cols; i++) BinaryPrimitives.WriteUInt16LittleEndian(dst[(2 * i)..], RowDecoder.FloatToBf16(row[i])); break;
+                    case TensorType.Q8_0: RowDecoder.EncodeQ8_0(row, dst); break;
+                    default: throw new NotSupportedException(type.ToString());
+                }
+            }
+            Matrices[c] = new WeightMatrix(_copies[c], rows, cols, type);
+        }
+    }
+
+    /// <summary>The next copy in the cycle.</summary>
+    public ref readonly WeightMatrix Next()
+    {
+        _next = (_next + 1) % Matrices.Length;
+        return ref Matrices[_next];
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _copies) NativeMemory.AlignedFree(p);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Mesh.Kernels.Cpu;
+
+/// <summary>AVX2 tiles: 8-lane accumulators, k in steps of 8, then <see cref="Sum"/>; the k % 8
+/// tail is added after the reduction in ascending order.</summary>
+internal readonly unsafe struct DotTiles256 : IDotTiles
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile4x4(float* w, nint ldw, float* x, nint ldx, int k, float* y, nint ldy)
+    {
+        // 4 tokens in two passes of 2 keep the 8 accumulators, 4 row vectors and a token vector
+        // inside the 16 ymm registers.
+        Tile4x2(w, ldw, x, ldx, k, y, ldy);
+        Tile4x2(w, ldw, x + 2 * ldx, ldx, k, y + 2 * ldy, ldy);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4x2(float* w, nint ldw, float* x, nint ldx, int k, float* y, nint ldy)
+    {
+        float* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        float* x0 = x, x1 = x + ldx;
+        Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default;
+        Vector256<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        int k8 = k & ~7;
+        for (int c = 0; c < k8; c += 8)
+        {
+            var r0 = Vector256.Load(w0 + c);
+            var r1 = Vector256.Load(w1 + c);
+            var r2 = Vector256.Load(w2 + c);
+            var r3 = Vector256.Load(w3 + c);
+            var t = Vector256.Load(x0 + c);
+            a00 = Vector256.FusedMultiplyAdd(r0, t, a00); a10 = Vector256.FusedMultiplyAdd(r1, t, a10);
+            a20 = Vector256.FusedMultiplyAdd(r2, t, a20); a30 = Vector256.FusedMultiplyAdd(r3, t, a30);
+            t = Vector256.Load(x1 + c);
+            a01 = Vector256.FusedMultiplyAdd(r0, t, a01); a11 = Vector256.FusedMultiplyAdd(r1, t, a11);
+            a21 = Vector256.FusedMultiplyAdd(r2, t, a21); a31 = Vector256.FusedMultiplyAdd(r3, t, a31);
+        }
+        float* y0 = y, y1 = y + ldy;
+        y0[0] = Finish(a00, w0, x0, k8, k); y0[1] = Finish(a10, w1, x0, k8, k); y0[2] = Finish(a20, w2, x0, k8, k); y0[3] = Finish(a30, w3, x0, k8, k);
+        y1[0] = Finish(a01, w0, x1, k8, k); y1[1] = Finish(a11, w1, x1, k8, k); y1[2] = Finish(a21, w2, x1, k8, k); y1[3] = Finish(a31, w3, x1, k8, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile4x1(float* w, nint ldw, float* x, int k, float* y, float* prefetch)
+    {
+        float* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k8 = k & ~7;
+        for (int c = 0; c < k8; c += 8)
+        {
+            if ((c & 15) == 0)
+            {
+                Sse.Prefetch0(prefetch + c); Sse.Prefetch0(prefetch + ldw + c); Sse.Prefetch0(prefetch + 2 * ldw + c); Sse.Prefetch0(prefetch + 3 * ldw + c);
+            }
+            var t = Vector256.Load(x + c);
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Load(w0 + c), t, a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Load(w1 + c), t, a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.Load(w2 + c), t, a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.Load(w3 + c), t, a3);
+        }
+        y[0] = Finish(a0, w0, x, k8, k);
+        y[1] = Finish(a1, w1, x, k8, k);
+        y[2] = Finish(a2, w2, x, k8, k);
+        y[3] = Finish(a3, w3, x, k8, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q8Tile4x1(byte* w, int rowBytes, float* x, int k, float* y, float* scratch)
+    {
+        int nb = k / 32;
+        for (int r = 0; r < 4; r++) RowConverter.BlockScales(w + (long)r * rowBytes, nb, scratch + r * nb);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < nb; b++)
+        {
+            sbyte* q = (sbyte*)(w + b * 34 + 2);
+            for (int j = 0; j < 32; j += 8)
+            {
+                var t = Vector256.Load(x + b * 32 + j);
+                a0 = Vector256.FusedMultiplyAdd(Widen(q + j, scratch[b]), t, a0);
+                a1 = Vector256.FusedMultiplyAdd(Widen(q + rowBytes + j, scratch[nb + b]), t, a1);
+                a2 = Vector256.FusedMultiplyAdd(Widen(q + 2 * rowBytes + j, scratch[2 * nb + b]), t, a2);
+                a3 = Vector256.FusedMultiplyAdd(Widen(q + 3 * rowBytes + j, scratch[3 * nb + b]), t, a3);
+            }
+        }
+        y[0] = Sum(a0); y[1] = Sum(a1); y[2] = Sum(a2); y[3] = Sum(a3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widen(sbyte* q, float d) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q)) * Vector256.Create(d);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Dot(float* w, float* x, int k)
+    {
+        Vector256<float> a = default;
+        int k8 = k & ~7;
+        for (int c = 0; c < k8; c += 8) a = Vector256.FusedMultiplyAdd(Vector256.Load(w + c), Vector256.Load(x + c), a);
+        return Finish(a, w, x, k8, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAdd(float* v, float s, float* o, int k)
+    {
+        var vs = Vector256.Create(s);
+        int c = 0;
+        for (; c + 8 <= k; c += 8) Vector256.FusedMultiplyAdd(Vector256.Load(v + c), vs, Vector256.Load(o + c)).Store(o + c);
+        for (; c < k; c++) o[c] = MathF.FusedMultiplyAdd(v[c], s, o[c]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Finish(Vector256<float> acc, float* w, float* x, int k8, int k)
+    {
+        float s = Sum(acc);
+        for (int c = k8; c < k; c++) s = MathF.FusedMultiplyAdd(w[c], x[c], s);
+        return s;
+    }
+
+    /// <summary>The one horizontal sum: halves, then (l0 + l2) + (l1 + l3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> v)
+    {
+        var h = v.GetLower() + v.GetUpper();
+        return (h.GetElement(0) + h.GetElement(2)) + (h.GetElement(1) + h.GetElement(3));
+    }
+}

@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Mesh.Kernels.Cpu;
+
+/// <summary>AVX-512 tiles: 16-lane accumulators, k in steps of 16, then <see cref="Sum"/>; the k % 16
+/// tail is added after the reduction in ascending order.</summary>
+internal readonly unsafe struct DotTiles512 : IDotTiles
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile4x4(float* w, nint ldw, float* x, nint ldx, int k, float* y, nint ldy)
+    {
+        float* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        float* x0 = x, x1 = x + ldx, x2 = x + 2 * ldx, x3 = x + 3 * ldx;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        int k16 = k & ~15;
+        for (int c = 0; c < k16; c += 16)
+        {
+            var r0 = Vector512.Load(w0 + c);
+            var r1 = Vector512.Load(w1 + c);
+            var r2 = Vector512.Load(w2 + c);
+            var r3 = Vector512.Load(w3 + c);
+            var t = Vector512.Load(x0 + c);
+            a00 = Vector512.FusedMultiplyAdd(r0, t, a00); a10 = Vector512.FusedMultiplyAdd(r1, t, a10);
+            a20 = Vector512.FusedMultiplyAdd(r2, t, a20); a30 = Vector512.FusedMultiplyAdd(r3, t, a30);
+            t = Vector512.Load(x1 + c);
+            a01 = Vector512.FusedMultiplyAdd(r0, t, a01); a11 = Vector512.FusedMultiplyAdd(r1, t, a11);
+            a21 = Vector512.FusedMultiplyAdd(r2, t, a21); a31 = Vector512.FusedMultiplyAdd(r3, t, a31);
+            t = Vector512.Load(x2 + c);
+            a02 = Vector512.FusedMultiplyAdd(r0, t, a02); a12 = Vector512.FusedMultiplyAdd(r1, t, a12);
+            a22 = Vector512.FusedMultiplyAdd(r2, t, a22); a32 = Vector512.FusedMultiplyAdd(r3, t, a32);
+            t = Vector512.Load(x3 + c);
+            a03 = Vector512.FusedMultiplyAdd(r0, t, a03); a13 = Vector512.FusedMultiplyAdd(r1, t, a13);
+            a23 = Vector512.FusedMultiplyAdd(r2, t, a23); a33 = Vector512.FusedMultiplyAdd(r3, t, a33);
+        }
+        float* y0 = y, y1 = y + ldy, y2 = y + 2 * ldy, y3 = y + 3 * ldy;
+        y0[0] = Finish(a00, w0, x0, k16, k); y0[1] = Finish(a10, w1, x0, k16, k); y0[2] = Finish(a20, w2, x0, k16, k); y0[3] = Finish(a30, w3, x0, k16, k);
+        y1[0] = Finish(a01, w0, x1, k16, k); y1[1] = Finish(a11, w1, x1, k16, k); y1[2] = Finish(a21, w2, x1, k16, k); y1[3] = Finish(a31, w3, x1, k16, k);
+        y2[0] = Finish(a02, w0, x2, k16, k); y2[1] = Finish(a12, w1, x2, k16, k); y2[2] = Finish(a22, w2, x2, k16, k); y2[3] = Finish(a32, w3, x2, k16, k);
+        y3[0] = Finish(a03, w0, x3, k16, k); y3[1] = Finish(a13, w1, x3, k16, k); y3[2] = Finish(a23, w2, x3, k16, k); y3[3] = Finish(a33, w3, x3, k16, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile4x1(float* w, nint ldw, float* x, int k, float* y, float* prefetch)
+    {
+        float* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k16 = k & ~15;
+        for (int c = 0; c < k16; c += 16)
+        {
+            Sse.Prefetch0(prefetch + c); Sse.Prefetch0(prefetch + ldw + c); Sse.Prefetch0(prefetch + 2 * ldw + c); Sse.Prefetch0(prefetch + 3 * ldw + c);
+            var t = Vector512.Load(x + c);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w0 + c), t, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + c), t, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(w2 + c), t, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(w3 + c), t, a3);
+        }
+        y[0] = Finish(a0, w0, x, k16, k);
+        y[1] = Finish(a1, w1, x, k16, k);
+        y[2] = Finish(a2, w2, x, k16, k);
+        y[3] = Finish(a3, w3, x, k16, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q8Tile4x1(byte* w, int rowBytes, float* x, int k, float* y, float* scratch)
+    {
+        int nb = k / 32;
+        for (int r = 0; r < 4; r++) RowConverter.BlockScales(w + (long)r * rowBytes, nb, scratch + r * nb);
+        byte* q0 = w + 2, q1 = q0 + rowBytes, q2 = q0 + 2 * rowBytes, q3 = q0 + 3 * rowBytes;
+        float* s0 = scratch, s1 = s0 + nb, s2 = s1 + nb, s3 = s2 + nb;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < nb; b++)
+        {
+            int o = b * 34;
+            var xa = Vector512.Load(x + b * 32);
+            var xb = Vector512.Load(x + b * 32 + 16);
+            a0 = Q8Block(q0 + o, s0[b], xa, xb, a0);
+            a1 = Q8Block(q1 + o, s1[b], xa, xb, a1);
+            a2 = Q8Block(q2 + o, s2[b], xa, xb, a2);
+            a3 = Q8Block(q3 + o, s3[b], xa, xb, a3);
+        }
+        y[0] = Sum(a0); y[1] = Sum(a1); y[2] = Sum(a2); y[3] = Sum(a3);
+    }
+
+    /// <summary>Two 16-lane steps over one Q8_0 block: w = (float)q · d, acc = fma(w, x, acc).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Q8Block(byte* q, float d, Vector512<float> xa, Vector512<float> xb, Vector512<float> acc)
+    {
+        var vd = Vector512.Create(d);
+        var wa = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)q))) * vd;
+        var wb = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((sbyte*)q + 16))) * vd;
+        return Vector512.FusedMultiplyAdd(wb, xb, Vector512.FusedMultiplyAdd(wa, xa, acc));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float Dot(float* w, float* x, int k)
+    {
+        Vector512<float> a = default;
+        int k16 = k & ~15;
+        for (int c = 0; c < k16; c += 16) a = Vector512.FusedMultiplyAdd(Vector512.Load(w + c), Vector512.Load(x + c), a);
+        return Finish(a, w, x, k16, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAdd(float* v, float s, float* o, int k)
+    {
+        var vs = Vector512.Create(s);
+        int c = 0;
+        for (; c + 16 <= k; c += 16) Vector512.FusedMultiplyAdd(Vector512.Load(v + c), vs, Vector512.Load(o + c)).Store(o + c);
+        for (; c < k; c++) o[c] = MathF.FusedMultiplyAdd(v[c], s, o[c]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Finish(Vector512<float> acc, float* w, float* x, int k16, int k)
+    {
+        float s = Sum(acc);
+        for (int c = k16; c < k; c++) s = MathF.FusedMultiplyAdd(w[c], x[c], s);
+        return s;
+    }
+
+    /// <summary>The one horizontal sum: halves, then quarters, then (l0 + l2) + (l1 + l3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> v) => DotTiles256.Sum(v.GetLower() + v.GetUpper());
+}

@@ -1,0 +1,44 @@
+using System.Runtime.CompilerServices;
+namespace Mesh.Kernels.Cpu;
+
+/// <summary>The portable fallback: one scalar fused multiply-add chain per (row, token), k ascending.</summary>
+internal readonly unsafe struct DotTilesScalar : IDotTiles
+{
+    public static void Tile4x4(float* w, nint ldw, float* x, nint ldx, int k, float* y, nint ldy)
+    {
+        for (int t = 0; t < 4; t++)
+            Tile4x1(w, ldw, x + t * ldx, k, y + t * ldy, null);
+    }
+
+    public static void Tile4x1(float* w, nint ldw, float* x, int k, float* y, float* prefetch)
+    {
+        for (int r = 0; r < 4; r++) y[r] = Dot(w + r * ldw, x, k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q8Tile4x1(byte* w, int rowBytes, float* x, int k, float* y, float* scratch)
+    {
+        int nb = k / 32;
+        for (int r = 0; r < 4; r++)
+        {
+            byte* row = w + (long)r * rowBytes;
+            RowConverter.BlockScales(row, nb, scratch);
+            float s = 0;
+            for (int c = 0; c < k; c++) s = MathF.FusedMultiplyAdd(scratch[c / 32] * ((sbyte*)row)[c / 32 * 34 + 2 + c % 32], x[c], s);
+            y[r] = s;
+        }
+    }
+
+    public static float Dot(float* w, float* x, int k)
+    {
+        float s = 0;
+        for (int c = 0; c < k; c++) s = MathF.FusedMultiplyAdd(w[c], x[c], s);
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAdd(float* v, float s, float* o, int k)
+    {
+        for (int c = 0; c < k; c++) o[c] = MathF.FusedMultiplyAdd(v[c], s, o[c]);
+    }
+}

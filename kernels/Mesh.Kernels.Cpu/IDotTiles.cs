@@ -1,0 +1,23 @@
+namespace Mesh.Kernels.Cpu;
+
+/// <summary>The micro-kernels of one <see cref="SimdPath"/>: dot products of weight rows with token
+/// rows, both F32 and contiguous over k. Every (row, token) pair has its own accumulator that runs
+/// over k in the same order and is reduced by the same horizontal sum in every tile shape, so a
+/// token's result does not depend on which tile, batch or thread computed it.
+/// Layout: w[row·ldw + k], x[token·ldx + k], y[token·ldy + row].</summary>
+internal unsafe interface IDotTiles
+{
+    /// <summary>4 rows × 4 tokens.</summary>
+    static abstract void Tile4x4(float* w, nint ldw, float* x, nint ldx, int k, float* y, nint ldy);
+    /// <summary>4 rows × 1 token (decode); asks for the lines at <paramref name="prefetch"/> (the
+    /// same rows some panels ahead) as it goes, since decode reads every weight exactly once.</summary>
+    static abstract void Tile4x1(float* w, nint ldw, float* x, int k, float* y, float* prefetch);
+    /// <summary>As <see cref="Tile4x1"/> on 4 Q8_0 rows (stride rowBytes) widened in registers:
+    /// w = d·q rounded exactly as <see cref="RowConverter"/> widens a panel, so the result equals the
+    /// widened panel's. scratch holds 4 · k/32 floats (the rows' block scales).</summary>
+    static abstract void Q8Tile4x1(byte* w, int rowBytes, float* x, int k, float* y, float* scratch);
+    /// <summary>1 row × 1 token (row remainders).</summary>
+    static abstract float Dot(float* w, float* x, int k);
+    /// <summary>o[i] = fma(v[i], s, o[i]) for i in [0, k): the same rounding on every path.</summary>
+    static abstract void MultiplyAdd(float* v, float s, float* o, int k);
+}

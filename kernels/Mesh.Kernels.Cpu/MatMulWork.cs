@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+namespace Mesh.Kernels.Cpu;
+
+/// <summary>y[n, rows] = x[n, cols] · wᵀ split into panels of 4 weight rows; a work item is a panel.
+/// Tokens are taken in blocks sized so the block of x stays in L2 while the thread's panels stream
+/// past it; inside a block, 4×4 tiles (4×1 for the last tokens). Non-F32 panels are converted to F32
+/// once per token block into a per-thread scratch; the converted values equal what every other path
+/// converts, and each (row, token) reduction is the tile set's fixed order, so the result of a token
+/// does not depend on n, the block, the tile or the thread.</summary>
+internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struct, IDotTiles
+{
+    /// <summary>How far ahead of the panel being computed its successors are prefetched: about
+    /// 24 KiB, so the requests cover DRAM latency whatever the row size.</summary>
+    private const int PrefetchBytes = 24 * 1024;
+    /// <summary>Bytes of x one token block may take (about half of a 1 MiB L2).</summary>
+    private const int TokenBlockBytes = 512 * 1024;
+
+    private WeightMatrix _w;
+    private float* _x; // [n, cols]
+    private float* _y; // [n, rows]
+    private int _n;
+
+    public override void Set(in WeightMatrix w, float* x, float* y, int n) { _w = w; _x = x; _y = y; _n = n; }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void Run(int begin, int end)
+    {
+        int cols = _w.Cols, rows = _w.Rows, n = _n;
+        int block = Math.Max(PanelRows, TokenBlockBytes / (cols * sizeof(float)) / PanelRows * PanelRows);
+        bool f32 = _w.Type == TensorType.F32;
+        float* scratch = f32 ? null : RowConverter.Scratch(PanelRows * cols);
+        // a few Q8_0 tokens: widen in registers (same values) instead of through the scratch panel
+        bool q8InRegisters = _w.Type == TensorType.Q8_0 && n < 4;
+        int ahead = Math.Max(2, PrefetchBytes / (PanelRows * _w.RowBytes)) * PanelRows;   // rows
+        for (int t0 = 0; t0 < n; t0 += block)
+        {
+            int t1 = Math.Min(n, t0 + block);
+            for (int p = begin; p < end; p++)
+            {
+                int r0 = p * PanelRows, count = Math.Min(PanelRows, rows - r0);
+                if (t1 - t0 >= 4 || !f32) Prefetcher.Rows(_w, r0 + ahead, PanelRows);
+                if (q8InRegisters && count == PanelRows)
+                {
+                    byte* q = _w.Data + (long)r0 * _w.RowBytes;
+                    for (int t = t0; t < t1; t++) TTiles.Q8Tile4x1(q, _w.RowBytes, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
+                    continue;
+                }
+                float* panel;
+                if (f32) panel = (float*)(_w.Data + (long)r0 * _w.RowBytes);
+                else
+                {
+                    for (int r = 0; r < count; r++) RowConverter.ToFloat(_w, r0 + r, scratch + (long)r * cols);
+                    panel = scratch;
+                }
+                if (count == PanelRows) FullPanel(panel, r0, t0, t1, ahead);
+                else PartialPanel(panel, count, r0, t0, t1);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FullPanel(float* panel, int r0, int t0, int t1, int ahead)
+    {
+        int cols = _w.Cols, rows = _w.Rows;
+        int t = t0;
+        // decode streams an F32 panel straight from the weights: prefetch the panels ahead of it
+        float* prefetch = _w.Type == TensorType.F32 ? panel + (long)ahead * cols : panel;
+        for (; t + 4 <= t1; t += 4)
+            TTiles.Tile4x4(panel, cols, _x + (long)t * cols, cols, cols, _y + (long)t * rows + r0, rows);
+        for (; t < t1; t++)
+            TTiles.Tile4x1(panel, cols, _x + (long)t * cols, cols, _y + (long)t * rows + r0, prefetch);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PartialPanel(float* panel, int count, int r0, int t0, int t1)
+    {
+        int cols = _w.Cols, rows = _w.Rows;
+        for (int t = t0; t < t1; t++)
+            for (int r = 0; r < count; r++)
+                _y[(long)t * rows + r0 + r] = TTiles.Dot(panel + (long)r * cols, _x + (long)t * cols, cols);
+    }
+}
+
+/// <summary>A matrix product prepared for one <see cref="WorkerPool"/> run over weight panels.</summary>
+internal abstract unsafe class MatMulJob : IParallelWork
+{
+    /// <summary>Weight rows per work item.</summary>
+    public const int PanelRows = 4;
+
+    public static int Panels(int rows) => (rows + PanelRows - 1) / PanelRows;
+
+    public abstract void Set(in WeightMatrix w, float* x, float* y, int n);
+
+    public abstract void Run(int begin, int end);
+}

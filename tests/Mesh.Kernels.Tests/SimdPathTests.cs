@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using Mesh.Kernels.Cpu;
+
+namespace Mesh.Kernels.Tests;
+
+/// <summary>Each forced kernel path (AVX-512, AVX2, scalar) against the scalar reference, and the
+/// invariant the engine relies on: a token's product is bit-identical whether it is computed alone or
+/// inside a batch, on any thread count, across token blocks and partial tiles.</summary>
+public sealed class SimdPathTests
+{
+    public static TheoryData<SimdPath, TensorType> PathsAndTypes()
+    {
+        var data = new TheoryData<SimdPath, TensorType>();
+        foreach (var p in Enum.GetValues<SimdPath>())
+            foreach (var t in new[] { TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0 })
+                data.Add(p, t);
+        return data;
+    }
+
+    public static TheoryData<SimdPath> Paths() => new(Enum.GetValues<SimdPath>());
+
+    [SkippableTheory]
+    [MemberData(nameof(PathsAndTypes))]
+    public void MatMul_on_a_forced_path_matches_reference(SimdPath path, TensorType type)
+    {
+        Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
+        // 70 rows: a partial panel of 2; 224 cols: whole Q8_0 blocks, and a k % 16 tail of 0 on AVX-512
+        const int rows = 70, cols = 224, n = 7;
+        using var w = new NativeMatrix(TestData.Random(rows * cols, 21), rows, cols, type);
+        var x = TestData.Random(n * cols, 22);
+        var expected = new float[n * rows];
+        new ReferenceKernels().MatMul(w.Matrix, x, expected, n);
+        // Q8_0 here in the default exact mode (F32 activations); the quantised mode has Q8ActivationTests
+        using var cpu = new CpuKernels(2, path);
+        var actual = new float[n * rows];
+        cpu.MatMul(w.Matrix, x, actual, n);
+        Assert.True(TestData.Nmse(expected, actual) < 1e-10, $"{path} {type}: nmse {TestData.Nmse(expected, actual)}");
+    }
+
+    [SkippableTheory]
+    [InlineData(SimdPath.Avx512, 4100)]   // k % 16 = 4: the scalar tail after the reduction
+    [InlineData(SimdPath.Avx2, 4100)]
+    [InlineData(SimdPath.Scalar, 4100)]
+    [InlineData(SimdPath.Avx512, 1000)]
+    public void A_token_gets_the_same_bits_alone_or_in_any_batch(SimdPath path, int cols)
+    {
+        Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
+        // 37 tokens of 4100 floats span two L2 token blocks and end in a partial 4-token tile
+        const int rows = 70, n = 37;
+        using var w = new NativeMatrix(TestData.Random(rows * cols, 23), rows, cols, TensorType.F32);
+        var x = TestData.Random(n * cols, 24);
+        using var one = new CpuKernels(1, path);
+        using var three = new CpuKernels(3, path);
+        var batched = new float[n * rows];
+        three.MatMul(w.Matrix, x, batched, n);
+        var alone = new float[rows];
+        for (int t = 0; t < n; t++)
+        {
+            one.MatMul(w.Matrix, x.AsSpan(t * cols, cols), alone, 1);
+            Assert.Equal(alone, batched.AsSpan(t * rows, rows).ToArray());
+        }
+        var firstFive = new float[5 * rows];
+        one.MatMul(w.Matrix, x.AsSpan(0, 5 * cols), firstFive, 5);
+        Assert.Equal(batched.AsSpan(0, 5 * rows).ToArray(), firstFive);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Paths))]
+    public void A_q8_0_token_gets_the_same_bits_widened_in_registers_or_through_a_panel(SimdPath path)
+    {
+        Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
+        // exact mode: 1–3 tokens widen Q8_0 in registers, 4 or more through a widened panel
+        const int rows = 70, cols = 320, n = 37;
+        using var w = new NativeMatrix(TestData.Random(rows * cols, 27), rows, cols, TensorType.Q8_0);
+        var x = TestData.Random(n * cols, 28);
+        using var cpu = new CpuKernels(2, path);
+        var batched = new float[n * rows];
+        cpu.MatMul(w.Matrix, x, batched, n);
+        var alone = new float[rows];
+        for (int t = 0; t < n; t++)
+        {
+            cpu.MatMul(w.Matrix, x.AsSpan(t * cols, cols), alone, 1);
+            Assert.Equal(batched.AsSpan(t * rows, rows).ToArray(), alone);
+        }
+        var three = new float[3 * rows];
+        cpu.MatMul(w.Matrix, x.AsSpan(4 * cols, 3 * cols), three, 3);
+        Assert.Equal(batched.AsSpan(4 * rows, 3 * rows).ToArray(), three);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Paths))]
+    public unsafe void Attention_on_a_forced_path_matches_reference(SimdPath path)
+    {
+        Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
+        const int heads = 8, kvHeads = 2, headDim = 24, blockSize = 16, layers = 1, blocks = 6, length = 70;
+        int kvDim = kvHeads * headDim;
+        long floats = (long)blocks * layers * 2 * blockSize * kvDim;
+        var pool = (float*)NativeMemory.AlignedAlloc((nuint)(floats * 4), 64);
+        try
+        {
+            TestData.Random((int)floats, 25).CopyTo(new Span<float>(pool, (int)floats));
+            var view = new PagedKvView(pool, blockSize, kvDim, layers, layer: 0);
+            int[] table = [4, 1, 5, 0, 2];
+            var q = TestData.Random(heads * headDim, 26);
+            var expected = new float[heads * headDim];
+            var actual = new float[heads * headDim];
+            var scores = new float[length];
+            new ReferenceKernels().Attention(q, view, table, length, expected, scores, heads, kvHeads, headDim, 0, heads);
+            using var cpu = new CpuKernels(1, path);
+            cpu.Attention(q, view, table, length, actual, scores, heads, kvHeads, headDim, 0, heads);
+            Assert.True(TestData.Nmse(expected, actual) < 1e-10, $"{path}: nmse {TestData.Nmse(expected, actual)}");
+        }
+        finally { NativeMemory.AlignedFree(pool); }
+    }
+
+    [Fact]
+    public void An_unsupported_path_is_refused_with_the_reason()
+    {
+        foreach (var p in Enum.GetValues<SimdPath>().Where(p => !SimdPaths.IsSupported(p)))
+        {
+            var e = Assert.Throws<PlatformNotSupportedException>(() => new CpuKernels(1, p));
+            Assert.Contains(p.ToString(), e.Message);
+        }
+        Assert.True(SimdPaths.IsSupported(SimdPaths.Best));
+    }
+}
