@@ -64,45 +64,8 @@ public static class TokenizerFiles
             ?? throw new ModelFormatException($"{path}: metadata general.architecture is missing");
         long context = file.GetInteger($"{architecture}.context_length")
             ?? throw new ModelFormatException($"{path}: metadata {architecture}.context_length is missing");
-        GgufTokenizerData data = ReadTokenizer(file);
+        GgufTokenizerData data = GgufTokenizerReader.Read(file);
         MeshTokenizer tokenizer = MeshTokenizer.FromGguf(data);
         return new ServedTokenizer(name, tokenizer, ChatFormat.Detect(data.ChatTemplate, architecture, tokenizer), checked((int)context));
-    }
-
-    /// <summary>The <c>tokenizer.*</c> metadata, as <c>GgufModelLoader</c> reads it.</summary>
-    private static GgufTokenizerData ReadTokenizer(GgufFile file)
-    {
-        const string p = "tokenizer.ggml.";
-        return new GgufTokenizerData
-        {
-            Model = file.GetString(p + "model") ?? throw new ModelFormatException($"{file.Path}: metadata tokenizer.ggml.model is missing"),
-            Pre = file.GetString(p + "pre"),
-            Tokens = file.GetArray<string>(p + "tokens")
-                ?? throw new ModelFormatException($"{file.Path}: the file has no tokenizer (tokenizer.ggml.tokens missing)"),
-            Scores = file.GetArray<float>(p + "scores"),
-            TokenTypes = IntArray(file, p + "token_type"),
-            Merges = file.GetArray<string>(p + "merges"),
-            BosId = Int(file, p + "bos_token_id"),
-            EosId = Int(file, p + "eos_token_id"),
-            UnknownId = Int(file, p + "unknown_token_id"),
-            PaddingId = Int(file, p + "padding_token_id"),
-            AddBos = file.GetBool(p + "add_bos_token"),
-            AddEos = file.GetBool(p + "add_eos_token"),
-            ChatTemplate = file.GetString("tokenizer.chat_template"),
-        };
-    }
-
-    private static int? Int(GgufFile file, string key) => file.GetInteger(key) is long n ? checked((int)n) : null;
-
-    private static int[]? IntArray(GgufFile file, string key)
-    {
-        if (file.Metadata.GetValueOrDefault(key)?.Value is not GgufArray array) return null;
-        if (array.Items is int[] ints) return ints;
-        var result = new int[array.Count];
-        for (int i = 0; i < result.Length; i++)
-            result[i] = new GgufValue(array.ElementType, array.Items.GetValue(i)!).AsInteger() is long n
-                ? checked((int)n)
-                : throw new ModelFormatException($"{file.Path}: metadata {key} is an array of {array.ElementType}, expected integers");
-        return result;
     }
 }

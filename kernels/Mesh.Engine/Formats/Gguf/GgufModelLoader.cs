@@ -113,29 +113,7 @@ internal static unsafe class GgufModelLoader
         return (int)n;
     }
 
-    private static GgufTokenizerData ReadTokenizer(GgufFile file)
-    {
-        const string p = "tokenizer.ggml.";
-        string[] tokens = file.GetArray<string>(p + "tokens")
-            ?? throw new ModelFormatException($"{file.Path}: the file has no tokenizer (tokenizer.ggml.tokens missing)");
-        return new GgufTokenizerData
-        {
-            Model = file.GetString(p + "model")
-                ?? throw new ModelFormatException($"{file.Path}: metadata tokenizer.ggml.model is missing"),
-            Pre = file.GetString(p + "pre"),
-            Tokens = tokens,
-            Scores = file.GetArray<float>(p + "scores"),
-            TokenTypes = IntArray(file, p + "token_type"),
-            Merges = file.GetArray<string>(p + "merges"),
-            BosId = OptionalInt(file, p + "bos_token_id"),
-            EosId = OptionalInt(file, p + "eos_token_id"),
-            UnknownId = OptionalInt(file, p + "unknown_token_id"),
-            PaddingId = OptionalInt(file, p + "padding_token_id"),
-            AddBos = file.GetBool(p + "add_bos_token"),
-            AddEos = file.GetBool(p + "add_eos_token"),
-            ChatTemplate = file.GetString("tokenizer.chat_template"),
-        };
-    }
+    private static GgufTokenizerData ReadTokenizer(GgufFile file) => GgufTokenizerReader.Read(file);
 
     /// <summary>An integer array of any GGUF integer element type, as int[].</summary>
     private static int[]? IntArray(GgufFile file, string key)
