@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 
-namespace Mesh.Gateway.Tests;
+namespace Mesh.Tests.Support;
 
-/// <summary>Thread-safe record of what a subscriber saw, with a wait for "at least n entries".</summary>
+/// <summary>What a handler or subscriber saw, thread-safe, with a wait for "at least n entries".</summary>
 internal sealed class MessageLog<T>
 {
     private readonly ConcurrentQueue<T> _entries = new();
@@ -12,6 +12,10 @@ internal sealed class MessageLog<T>
     public IReadOnlyList<T> Entries => [.. _entries];
 
     public int Count => _entries.Count;
+
+    public T Single() => Assert.Single(_entries);
+
+    public T Last() => _entries.Last();
 
     public void Add(T entry)
     {
@@ -23,7 +27,7 @@ internal sealed class MessageLog<T>
         }
     }
 
-    /// <summary>Completes once <paramref name="count"/> entries were added; fails after 10 s with what was seen.</summary>
+    /// <summary>Completes once <paramref name="count"/> entries arrived; fails after 10 s naming how many did.</summary>
     public async Task WaitForAsync(int count)
     {
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
