@@ -38,4 +38,19 @@ internal static partial class SchedulerLog
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Error, Message = "Admitting request {RequestId} faulted")]
     public static partial void AdmissionFaulted(this ILogger logger, Exception exception, RequestId requestId);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Preempting offline request {RequestId} choice {Choice} on {Worker} for online work")]
+    public static partial void Preempting(this ILogger logger, RequestId requestId, int choice, WorkerId worker);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "Request {RequestId} choice {Choice} resumes on {Worker} attempt {Attempt} from {Tokens} generated tokens")]
+    public static partial void ChoiceResumed(this ILogger logger, RequestId requestId, int choice, WorkerId worker, int attempt, int tokens);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Information, Message = "Online request {RequestId} refused: predicted time to first token {PredictedMs:F0} ms is past its target {TargetMs:F0} ms")]
+    public static partial void AdmissionRefused(this ILogger logger, RequestId requestId, double predictedMs, double targetMs);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "The scheduler restarted: {Requests} requests recovered from its journal")]
+    public static partial void Recovered(this ILogger logger, int requests);
+
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Error, Message = "Writing the journal entry of request {RequestId} failed")]
+    public static partial void JournalFailed(this ILogger logger, Exception exception, RequestId requestId);
 }

@@ -39,6 +39,33 @@ public sealed class SchedulerOptions
     /// <summary>Events queued for the scheduler loop before handlers wait.</summary>
     public int InboxCapacity { get; set; } = 4096;
 
+    /// <summary>Time-to-first-token target of online requests that name none; also what admission protects.</summary>
+    public TimeSpan TtftTarget { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time-per-output-token target of online requests that name none (goodput counts requests meeting both).</summary>
+    public TimeSpan TpotTarget { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Refuse an online request (HTTP 429 with Retry-After) when the prompt tokens queued ahead of it, at the prefill
+    /// rate measured so far, put its first token past its TTFT target. Off: every request queues.
+    /// </summary>
+    public bool AdmissionControl { get; set; } = true;
+
+    /// <summary>Preempt offline decodes (their KV saved to the KV cache, resumed later) when an online choice finds no decode worker with room.</summary>
+    public bool Preemption { get; set; } = true;
+
+    /// <summary>Offline prefills one worker runs at once (only while no online prompt waits).</summary>
+    public int OfflinePrefillsPerWorker { get; set; } = 1;
+
+    /// <summary>
+    /// Where the scheduler keeps accepted requests so they survive its restart: a folder (one file per request in
+    /// flight). Null = nowhere (a restart forgets them). Under Dapr, <see cref="StateStore"/> is used instead.
+    /// </summary>
+    public string? JournalDirectory { get; set; }
+
+    /// <summary>Dapr state store component the journal uses in Dapr mode (e.g. <c>statestore</c>); null = <see cref="JournalDirectory"/>.</summary>
+    public string? StateStore { get; set; }
+
     /// <summary>The kvcache service (e.g. <c>http://127.0.0.1:5106</c>) for prefix lookups, when the process has no in-process store.</summary>
     public Uri? KvCacheUrl { get; set; }
 }

@@ -16,6 +16,8 @@ internal sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOpti
         if (o.QueuePenaltyTokens < 0 || o.DecodePenaltyTokens < 0) errors.Add($"{s}:QueuePenaltyTokens and DecodePenaltyTokens must be ≥ 0.");
         if (o.MaxWaitingRequests < 1 || o.InboxCapacity < 1) errors.Add($"{s}:MaxWaitingRequests and InboxCapacity must be ≥ 1.");
         if (o.DefaultDeadline <= TimeSpan.Zero || o.TickInterval <= TimeSpan.Zero) errors.Add($"{s}:DefaultDeadline and TickInterval must be positive.");
+        if (o.TtftTarget <= TimeSpan.Zero || o.TpotTarget <= TimeSpan.Zero) errors.Add($"{s}:TtftTarget and TpotTarget must be positive.");
+        if (o.OfflinePrefillsPerWorker < 0) errors.Add($"{s}:OfflinePrefillsPerWorker must be 0 or more.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,6 +1,9 @@
 using Mesh.Contracts;
 using Mesh.Scheduler.Admission;
+using Dapr.Client;
+using Mesh.Scheduler.Journal;
 using Mesh.Scheduler.Lifecycle;
+using Mesh.Scheduler.Telemetry;
 using Mesh.ServiceDefaults;
 using Mesh.ServiceDefaults.Bus;
 using Mesh.Workers.Kv;
@@ -36,7 +39,10 @@ public static class SchedulerServiceExtensions
             sp.GetRequiredService<ILogger<SchedulerCore>>().SchedulerStarted(model.Name, admission.MaxContext, model.Chat?.Name ?? "none", o.BlockSize);
             return admission;
         });
-        services.AddSingleton(sp => new SchedulerCore(sp.GetRequiredService<IOptions<SchedulerOptions>>().Value, sp.GetRequiredService<ILogger<SchedulerCore>>()));
+        services.AddSingleton<SchedulerMetrics>();
+        services.AddSingleton(sp => new SchedulerCore(
+            sp.GetRequiredService<IOptions<SchedulerOptions>>().Value, sp.GetRequiredService<ILogger<SchedulerCore>>(), sp.GetRequiredService<SchedulerMetrics>()));
+        AddJournal(services, bound, builder.Configuration);
         // Made here, not by the container: the delegate subscriptions below post to it.
         var inbox = new SchedulerInbox(Math.Max(1, bound.InboxCapacity));
         services.AddSingleton(inbox);
@@ -48,12 +54,34 @@ public static class SchedulerServiceExtensions
             .Subscribe<CancelRequest>(Topics.Cancellations, Post<CancelRequest>(inbox), group)
             .Subscribe<PrefillDone>(Topics.PrefillDone, Post<PrefillDone>(inbox), group)
             .Subscribe<Completed>(Topics.DecodeDone, Post<Completed>(inbox), group)
+            .Subscribe<DecodeCheckpoint>(Topics.DecodeCheckpoints, Post<DecodeCheckpoint>(inbox), group)
             .Subscribe<Failed>(Topics.StageFailed, Post<Failed>(inbox), group)
             .Subscribe<EncodeDone>(Topics.EncodeDone, Post<EncodeDone>(inbox), group)
             .Subscribe<WorkerLoadReport>(Topics.WorkerLoad, Post<WorkerLoadReport>(inbox), group)
             .Subscribe<PrefillTask>(Topics.DeadLetterFor(Topics.Prefill), PostDeadLetter<PrefillTask>(inbox, Topics.Prefill), group)
             .Subscribe<DecodeTask>(Topics.DeadLetterFor(Topics.Decode), PostDeadLetter<DecodeTask>(inbox, Topics.Decode), group);
         return builder;
+    }
+
+    /// <summary>
+    /// The journal accepted requests survive a restart in: the Dapr state store <see cref="SchedulerOptions.StateStore"/>
+    /// in Dapr bus mode, else the folder <see cref="SchedulerOptions.JournalDirectory"/>, else none.
+    /// </summary>
+    private static void AddJournal(IServiceCollection services, SchedulerOptions bound, IConfiguration configuration)
+    {
+        bool dapr = string.Equals(configuration["Mesh:Bus:Mode"], nameof(MeshBusMode.Dapr), StringComparison.OrdinalIgnoreCase);
+        if (dapr && bound.StateStore is { Length: > 0 } store)
+            services.AddSingleton<IRequestJournal>(sp => new DaprStateJournal(sp.GetRequiredService<DaprClient>(), store));
+        else if (bound.JournalDirectory is { Length: > 0 } directory)
+            services.AddSingleton<IRequestJournal>(_ => new FileRequestJournal(directory));
+    }
+
+    /// <summary>Restarts the scheduler in place (operators' drill): drops its memory and recovers from the journal; returns the requests recovered.</summary>
+    public static async Task<int> RestartSchedulerAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var restart = new SchedulerRestart(new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await services.GetRequiredService<SchedulerInbox>().PostAsync(restart, cancellationToken).ConfigureAwait(false);
+        return await restart.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Builds the tokenizer and admission now, so a bad model path fails at start rather than at the first request.</summary>

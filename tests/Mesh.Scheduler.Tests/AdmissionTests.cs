@@ -64,7 +64,7 @@ public sealed class AdmissionTests(TinyModels models) : IClassFixture<TinyModels
     [InlineData("max-tokens", "max_tokens must be at least 1, was 0")]
     [InlineData("context", "the model's context holds 100 tokens, but the prompt has 90 and max_tokens asks for 16 more (106)")]
     [InlineData("top-p", "top_p must be in (0, 1]")]
-    [InlineData("n", "n must be 1")]
+    [InlineData("n", "n must be from 1 to 16, was 17")]
     [InlineData("vocabulary", "token id -1 is outside the vocabulary (0..511)")]
     public void Requests_that_cannot_be_served_are_refused_with_what_to_change(string what, string message)
     {
@@ -77,7 +77,7 @@ public sealed class AdmissionTests(TinyModels models) : IClassFixture<TinyModels
             "max-tokens" => Request(new TextPrompt("hi"), new SamplingParameters(MaxTokens: 0)),
             "context" => Request(new TokenPrompt([.. Enumerable.Range(5, 90)])),
             "top-p" => Request(new TextPrompt("hi"), new SamplingParameters(TopP: 0)),
-            "n" => Request(new TextPrompt("hi"), new SamplingParameters(N: 3)),
+            "n" => Request(new TextPrompt("hi"), new SamplingParameters(N: 17)),
             _ => Request(new TokenPrompt([1, -1])),
         };
 

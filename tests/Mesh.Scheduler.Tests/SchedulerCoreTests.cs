@@ -54,7 +54,7 @@ public sealed class SchedulerCoreTests
         Outbound decode = Assert.Single(Apply(Done("r1", 0, "prefill-0")));
         Assert.Equal("mesh.decode.decode-0", decode.Topic);
         DecodeTask d = Assert.IsType<DecodeTask>(decode.Message);
-        Assert.Equal((77, 40, 16, Reply, 0L), (d.FirstToken.TokenId, d.PromptTokenCount, d.CachedTokenCount, d.ReplyTopic, d.NextSequence));
+        Assert.Equal((77, 40, 16, Reply, 0L), (d.FirstToken!.TokenId, d.PromptTokenCount, d.CachedTokenCount, d.ReplyTopic, d.NextSequence));
         Assert.Equal("fp-1", _core.Fingerprint);
         Assert.Equal(2, _core.Prefixes.Overlap(new WorkerId("prefill-0"), [new BlockHash(1), new BlockHash(2)]));
 

@@ -57,6 +57,22 @@ public sealed partial class InferenceEngine
     /// The blocks stay referenced until <see cref="ReleaseHeld"/>.</summary>
     public HeldSequence? Held(long sequenceId) => _held.TryGetValue(sequenceId, out var h) ? h : null;
 
+    /// <summary>A running sequence as it stands between two steps (checkpoints, preemption): its tokens so far
+    /// (prompt then generated; the last sampled one has no K/V yet), how many of them have K/V, and the pool
+    /// blocks holding those, in order. Null when the sequence is not running. The blocks belong to the sequence:
+    /// copy them (<see cref="BlockData"/>) before the next step; a full block's contents never change.</summary>
+    public HeldSequence? Snapshot(long sequenceId)
+    {
+        foreach (var seq in _running)
+        {
+            if (seq.Id != sequenceId) continue;
+            if (seq.Finish != FinishReason.None) return null;
+            int blocks = (seq.Computed + _options.BlockSize - 1) / _options.BlockSize;
+            return new HeldSequence(seq.Id, seq.Tokens[..seq.Count], seq.PromptLength, seq.Computed, seq.BlockTable[..blocks], seq.CachedTokens);
+        }
+        return null;
+    }
+
     /// <summary>The K/V of one pool block: [layers, 2, blockSize, kvDim].</summary>
     public ReadOnlySpan<float> BlockData(int block) => _pool.BlockData(block);
 

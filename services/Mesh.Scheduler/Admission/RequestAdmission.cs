@@ -8,7 +8,7 @@ namespace Mesh.Scheduler.Admission;
 
 /// <summary>
 /// Turns an <see cref="InferenceRequest"/> into an <see cref="AdmittedRequest"/> or refuses it with a message the
-/// client can act on: unknown model, n ≠ 1, bad sampling, empty prompt, token ids outside the vocabulary, no chat
+/// client can act on: unknown model, n outside 1..16, bad sampling, empty prompt, token ids outside the vocabulary, no chat
 /// format for chat messages, prompt + max_tokens beyond the context. Thread-safe.
 /// </summary>
 public sealed class RequestAdmission(ServedTokenizer model, SchedulerOptions options)
@@ -17,6 +17,9 @@ public sealed class RequestAdmission(ServedTokenizer model, SchedulerOptions opt
     public int MaxContext { get; } = options.MaxContext > 0
         ? Math.Min(options.MaxContext, model.ContextLength)
         : Math.Min(model.ContextLength, 8192);
+
+    /// <summary>Most choices one request may ask for.</summary>
+    public const int MaxChoices = 16;
 
     /// <summary>The served model.</summary>
     public ServedTokenizer Model => model;
@@ -27,7 +30,7 @@ public sealed class RequestAdmission(ServedTokenizer model, SchedulerOptions opt
         if (!string.Equals(request.Model, model.Name, StringComparison.Ordinal))
             throw new RequestInvalidException($"model '{request.Model}' is not served here; the served model is '{model.Name}'");
         SamplingParameters sampling = request.Sampling;
-        if (sampling.N != 1) throw new RequestInvalidException($"n must be 1 (several choices per request are not supported yet), was {sampling.N}");
+        if (sampling.N is < 1 or > MaxChoices) throw new RequestInvalidException($"n must be from 1 to {MaxChoices}, was {sampling.N}");
         if (sampling.MaxTokens < 1) throw new RequestInvalidException($"max_tokens must be at least 1, was {sampling.MaxTokens}");
         CheckSampling(sampling);
 

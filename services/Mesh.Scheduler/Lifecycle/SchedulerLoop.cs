@@ -1,4 +1,5 @@
 using Mesh.Contracts;
+using Mesh.Scheduler.Journal;
 using Mesh.ServiceDefaults.Bus;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,17 +18,27 @@ internal sealed class SchedulerLoop(
     IMeshBus bus,
     TimeProvider time,
     IOptions<SchedulerOptions> options,
-    ILogger<SchedulerLoop> logger) : BackgroundService
+    ILogger<SchedulerLoop> logger,
+    IRequestJournal? journal = null) : BackgroundService
 {
+    private readonly List<(RequestId Id, JournalEntry? Entry)> _journalChanges = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Task ticks = TickAsync(stoppingToken);
         List<Outbound> output = [];
         try
         {
+            await RecoverAsync(output, stoppingToken).ConfigureAwait(false);
             await foreach (object message in inbox.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 output.Clear();
+                if (message is SchedulerRestart restart)
+                {
+                    core.Reset();
+                    restart.Done.TrySetResult(await RecoverAsync(output, stoppingToken).ConfigureAwait(false));
+                    continue;
+                }
                 try
                 {
                     core.Apply(message, time.GetUtcNow(), output);
@@ -36,13 +47,48 @@ internal sealed class SchedulerLoop(
                 {
                     logger.ApplyFaulted(ex, message.GetType().Name);
                 }
-                foreach (Outbound outbound in output) await PublishAsync(outbound, stoppingToken).ConfigureAwait(false);
+                await SendAsync(output, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         await ticks.ConfigureAwait(false);
+    }
+
+    /// <summary>Takes back the journal's requests (at start, and after an operator's restart); returns how many.</summary>
+    private async Task<int> RecoverAsync(List<Outbound> output, CancellationToken stop)
+    {
+        if (journal is null) return 0;
+        IReadOnlyList<JournalEntry> entries = await journal.LoadAsync(stop).ConfigureAwait(false);
+        if (entries.Count == 0) return 0;
+        output.Clear();
+        core.Recover(entries, time.GetUtcNow(), output);
+        await SendAsync(output, stop).ConfigureAwait(false);
+        return entries.Count;
+    }
+
+    /// <summary>Writes the journal first (what was decided is durable before anyone acts on it), then publishes.</summary>
+    private async Task SendAsync(List<Outbound> output, CancellationToken stop)
+    {
+        if (journal is not null)
+        {
+            _journalChanges.Clear();
+            core.TakeJournalChanges(_journalChanges);
+            foreach ((RequestId id, JournalEntry? entry) in _journalChanges)
+            {
+                try
+                {
+                    if (entry is null) await journal.RemoveAsync(id, stop).ConfigureAwait(false);
+                    else await journal.SaveAsync(entry, stop).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.JournalFailed(ex, id);
+                }
+            }
+        }
+        foreach (Outbound outbound in output) await PublishAsync(outbound, stop).ConfigureAwait(false);
     }
 
     private async Task TickAsync(CancellationToken stop)

@@ -7,8 +7,8 @@ namespace Mesh.Scheduler.Placement;
 /// it must compute (the prompt less the longest cached prefix it can use: in its own engine, or in the shared KV
 /// cache) + <see cref="SchedulerOptions.QueuePenaltyTokens"/> per prefill queued or running on it (+
 /// <see cref="SchedulerOptions.DecodePenaltyTokens"/> per decode, when the same engine also decodes). Decode: KV held
-/// in a worker's device memory decodes there; otherwise the live decode worker whose free KV blocks fit the whole
-/// sequence, with the fewest decodes, then the most free blocks (none fits: the hand-off waits for a report that shows room). Ties go to the lower worker id, so placement is
+/// in a worker's device memory decodes there; otherwise the live, undrained decode worker with a free sequence slot
+/// whose free KV blocks fit the whole sequence, with the fewest decodes, then the most free blocks (none fits: the hand-off waits for a report that shows room). Ties go to the lower worker id, so placement is
 /// deterministic.
 /// </summary>
 public sealed class PlacementPolicy(SchedulerOptions options)
@@ -28,7 +28,7 @@ public sealed class PlacementPolicy(SchedulerOptions options)
         long bestCost = long.MaxValue;
         foreach (WorkerView w in workers)
         {
-            if (!w.IsAlive(now) || !w.Serves(WorkerRole.Prefill) || w.TotalKvBlocks < blocksNeeded) continue;
+            if (!w.IsAlive(now) || w.Draining || !w.Serves(WorkerRole.Prefill) || w.TotalKvBlocks < blocksNeeded) continue;
             long cost = PrefillCost(w, chain, promptTokens, storeCachedBlocks, prefixes);
             if (cost < bestCost || (cost == bestCost && best is not null && w.PrefillLoad < best.PrefillLoad))
             {
@@ -62,7 +62,7 @@ public sealed class PlacementPolicy(SchedulerOptions options)
         WorkerView? best = null;
         foreach (WorkerView w in workers)
         {
-            if (!w.IsAlive(now) || !w.Serves(WorkerRole.Decode) || w.TotalKvBlocks < blocksNeeded) continue;
+            if (!w.IsAlive(now) || w.Draining || !w.Serves(WorkerRole.Decode) || w.TotalKvBlocks < blocksNeeded || !w.HasDecodeRoom) continue;
             if (best is null || DecodeBetter(w, best, blocksNeeded)) best = w;
         }
         return best is not null && best.FreeBlocksEstimate >= blocksNeeded ? best : null;

@@ -29,6 +29,15 @@ public sealed class WorkerView(WorkerId id)
     /// <summary>KV pool size.</summary>
     public int TotalKvBlocks { get; private set; }
 
+    /// <summary>Sequences its engine batches at most, as reported (0 = unknown: only KV blocks bound it).</summary>
+    public int MaxSequences { get; private set; }
+
+    /// <summary>An operator is draining it: no new work goes there.</summary>
+    public bool Draining { get; private set; }
+
+    /// <summary>Whether a decode sent now would find a free sequence slot.</summary>
+    public bool HasDecodeRoom => MaxSequences == 0 || DecodeLoad < MaxSequences;
+
     /// <summary>Prefill tasks sent to it and not yet answered.</summary>
     public int PrefillsSent { get; internal set; }
 
@@ -62,6 +71,8 @@ public sealed class WorkerView(WorkerId id)
         ReportedDecode = Depth(report, WorkerRole.Decode);
         FreeKvBlocks = report.FreeKvBlocks;
         TotalKvBlocks = report.TotalKvBlocks;
+        MaxSequences = report.MaxSequences;
+        Draining = report.Draining;
         BlocksSentSinceReport = 0;
     }
 

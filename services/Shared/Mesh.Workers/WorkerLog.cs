@@ -32,4 +32,13 @@ internal static partial class WorkerLog
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Importing {Blocks} cached prefix blocks of request {RequestId} from the KV cache failed; computing them instead")]
     public static partial void PrefixImportFailed(this ILogger logger, Exception exception, RequestId requestId, int blocks);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Saving a checkpoint of request {RequestId} attempt {Attempt} choice {Choice} on {Worker} failed")]
+    public static partial void CheckpointFailed(this ILogger logger, Exception exception, RequestId requestId, int attempt, int choice, WorkerId worker);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Worker {Worker} was killed by an operator: its engine state is gone and it serves nothing more")]
+    public static partial void WorkerKilled(this ILogger logger, WorkerId worker);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Worker {Worker} is draining: {Draining}")]
+    public static partial void WorkerDraining(this ILogger logger, WorkerId worker, bool draining);
 }

@@ -44,7 +44,8 @@ public sealed class Harness : IAsyncDisposable
 
     public HttpClient Http => _app.GetTestClient();
 
-    public static async Task<Harness> StartAsync(string modelPath, EmbeddedOptions layout, Action<IServiceCollection>? services = null)
+    public static async Task<Harness> StartAsync(
+        string modelPath, EmbeddedOptions layout, Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Mesh.IntegrationTests" });
         builder.WebHost.UseTestServer();
@@ -62,6 +63,7 @@ public sealed class Harness : IAsyncDisposable
             ["Mesh:Scheduler:TickInterval"] = "00:00:00.200",
             ["KvCache:RamBytes"] = (64 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         builder.AddMeshEmbedded(layout with { Threads = 1 }, new ServedModelChoice(modelPath, TinyModel.Name, RandomWeights: false));
         var replies = new ReplyCollector();
         var stages = new StageObserver();
@@ -76,6 +78,9 @@ public sealed class Harness : IAsyncDisposable
         await app.StartAsync();
         return new Harness(app, replies, stages);
     }
+
+    /// <summary>The app's services (scheduler restart, metrics).</summary>
+    public IServiceProvider Services => _app.Services;
 
     /// <summary>An engine worker of the harness, by id (<c>prefill-0</c>, <c>decode-0</c>, <c>worker-0</c>).</summary>
     public Task<EngineWorker> WorkerAsync(string id) =>

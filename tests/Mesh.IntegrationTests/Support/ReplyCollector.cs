@@ -40,6 +40,15 @@ public sealed class RequestReplies
         }
     }
 
+    /// <summary>Chunks that arrived again (same choice and sequence) after the first, e.g. from a resumed decode.</summary>
+    public int Duplicates { get; private set; }
+
+    /// <summary>Duplicates whose tokens or text differed from the chunk first taken: must stay empty.</summary>
+    public List<(TokenChunk First, TokenChunk Again)> Conflicts { get; } = [];
+
+    /// <summary>Called with every chunk as it arrives (before it is taken), on the bus's delivery thread.</summary>
+    public Action<TokenChunk>? OnChunk { get; set; }
+
     /// <summary>Token ids of every chunk, in order.</summary>
     public int[] TokenIds => [.. Chunks.SelectMany(c => c.TokenIds)];
 
@@ -51,7 +60,14 @@ public sealed class RequestReplies
         switch (reply)
         {
             case TokenChunk chunk:
-                lock (_gate) _chunks.TryAdd(chunk.Sequence, chunk);
+                OnChunk?.Invoke(chunk);
+                lock (_gate)
+                {
+                    if (_chunks.TryAdd(chunk.Sequence, chunk)) break;
+                    Duplicates++;
+                    TokenChunk first = _chunks[chunk.Sequence];
+                    if (!first.TokenIds.SequenceEqual(chunk.TokenIds) || first.TextDelta != chunk.TextDelta) Conflicts.Add((first, chunk));
+                }
                 break;
             default:
                 _end.TrySetResult(reply);

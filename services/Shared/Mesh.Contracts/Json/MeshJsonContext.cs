@@ -28,6 +28,7 @@ namespace Mesh.Contracts;
 [JsonSerializable(typeof(PrefillTask))]
 [JsonSerializable(typeof(PrefillDone))]
 [JsonSerializable(typeof(DecodeTask))]
+[JsonSerializable(typeof(DecodeCheckpoint))]
 [JsonSerializable(typeof(ReplyMessage))]
 [JsonSerializable(typeof(TokenChunk))]
 [JsonSerializable(typeof(Completed))]

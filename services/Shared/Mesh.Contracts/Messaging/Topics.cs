@@ -30,6 +30,9 @@ public static class Topics
     /// <summary><see cref="Completed"/>: decode → scheduler (the same record also ends the reply stream).</summary>
     public const string DecodeDone = "mesh.decode.done";
 
+    /// <summary><see cref="DecodeCheckpoint"/>: decode → scheduler, as a decode's KV reaches the KV cache or it is preempted.</summary>
+    public const string DecodeCheckpoints = "mesh.decode.checkpoints";
+
     /// <summary><see cref="Failed"/>: any worker → scheduler, which decides between retry and a final failure.</summary>
     public const string StageFailed = "mesh.stage.failed";
 

@@ -10,10 +10,12 @@ namespace Mesh.Contracts;
 /// <param name="Sampling">Sampling parameters, including <c>n</c>.</param>
 /// <param name="ReplyTopic">Topic that receives token chunks and the final completed/failed message.</param>
 /// <param name="Stream">True: one <see cref="TokenChunk"/> per decode step. False: one chunk with all tokens before <see cref="Completed"/>.</param>
+/// <param name="Targets">TTFT/TPOT targets of an online request; null = the served model's defaults.</param>
 public sealed record InferenceRequest(
     MessageEnvelope Envelope,
     string Model,
     Prompt Prompt,
     SamplingParameters Sampling,
     string ReplyTopic,
-    bool Stream) : IRequestMessage;
+    bool Stream,
+    ServiceTargets? Targets = null) : IRequestMessage;

@@ -8,7 +8,9 @@ namespace Mesh.Contracts;
 /// <param name="Envelope">Request, attempt, priority, deadline, tenant.</param>
 /// <param name="Model">Served model name.</param>
 /// <param name="Kv">KV of the prompt (and, on resume, of the tokens generated so far).</param>
-/// <param name="FirstToken">The token prefill sampled; decode emits it first and feeds it to the next step.</param>
+/// <param name="FirstToken">The token prefill sampled; decode emits it first and feeds it to the next step. Null for
+/// choices after the first (n &gt; 1): prefill sampled only choice 0's, so the decode recomputes the last prompt
+/// position and samples this choice's first token itself, with the choice's seed.</param>
 /// <param name="SamplerPosition">Random draws the seeded sampler has made for this choice; a resumed decode skips that many.</param>
 /// <param name="Sampling">Sampling parameters.</param>
 /// <param name="ReplyTopic">Where <see cref="TokenChunk"/>s and the final <see cref="Completed"/> go.</param>
@@ -21,7 +23,7 @@ public sealed record DecodeTask(
     MessageEnvelope Envelope,
     string Model,
     KvRef Kv,
-    SampledToken FirstToken,
+    SampledToken? FirstToken,
     long SamplerPosition,
     SamplingParameters Sampling,
     string ReplyTopic,

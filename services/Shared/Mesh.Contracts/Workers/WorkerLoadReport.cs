@@ -12,6 +12,10 @@ namespace Mesh.Contracts;
 /// <param name="TotalKvBlocks">Size of its device KV pool.</param>
 /// <param name="At">When the report was taken.</param>
 /// <param name="LeaseExpiry">Worker is considered alive until then.</param>
+/// <param name="MaxSequences">Sequences its engine runs in one batch at most (0 = not reported).</param>
+/// <param name="Draining">It takes no new work and finishes what it has (an operator's drain).</param>
+/// <param name="Model">Served model name (null for workers without an engine).</param>
+/// <param name="ModelFingerprint">Fingerprint of its weights, tokenizer and KV layout (null without an engine).</param>
 public sealed record WorkerLoadReport(
     WorkerId Worker,
     WorkerRole[] Roles,
@@ -20,4 +24,8 @@ public sealed record WorkerLoadReport(
     int FreeKvBlocks,
     int TotalKvBlocks,
     DateTimeOffset At,
-    DateTimeOffset LeaseExpiry);
+    DateTimeOffset LeaseExpiry,
+    int MaxSequences = 0,
+    bool Draining = false,
+    string? Model = null,
+    string? ModelFingerprint = null);

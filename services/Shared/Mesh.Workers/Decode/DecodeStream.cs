@@ -18,8 +18,14 @@ internal sealed class DecodeStream(DecodeTask task)
     /// <summary>Sequence number of the next chunk.</summary>
     private long _next = task.NextSequence;
 
-    /// <summary>Token ids streamed so far (stop tokens are not streamed).</summary>
-    private int _completionTokens;
+    /// <summary>Token ids streamed so far, by this stream and (resumed from a checkpoint) the attempts before it; stop tokens are not streamed.</summary>
+    private int _completionTokens = task.NextSequence > 0 || task.GeneratedTokenIds.Length > 0 ? 1 + task.GeneratedTokenIds.Length : 0;
+
+    /// <summary>Checkpoints of this stream so far: KV blocks written, the running checksum over them, and the KV-cache lease pinning the latest.</summary>
+    public CheckpointProgress Checkpoints { get; } = new();
+
+    /// <summary>Sequence number of the next chunk (what a checkpoint taken now records).</summary>
+    public long NextSequence => _next;
 
     /// <summary>Completed or failed; later items are ignored.</summary>
     public bool Ended { get; private set; }

@@ -14,3 +14,11 @@ internal sealed record OutputItem(DecodeStream Stream, SequenceOutput Output) : 
 
 /// <summary>The sequence was dropped; the scheduler hears a <see cref="Failed"/>.</summary>
 internal sealed record FaultItem(DecodeStream Stream, Exception Error) : ReplyItem(Stream);
+
+/// <summary>
+/// A checkpoint of the stream's sequence, taken on the engine loop: its tokens (prompt then generated), how many have
+/// KV, and copies of the KV blocks from <paramref name="FirstBlock"/> on (the ones before were in an earlier item).
+/// <paramref name="Suspended"/>: the sequence was stopped after it (preemption) and the stream ends here.
+/// </summary>
+internal sealed record CheckpointItem(DecodeStream Stream, int[] Tokens, int KvTokens, int FirstBlock, float[][] Blocks, bool Suspended)
+    : ReplyItem(Stream);

@@ -12,7 +12,7 @@ namespace Mesh.Workers.Decode;
 /// <see cref="Failed"/> to <see cref="Topics.StageFailed"/> for a dropped sequence. One loop, so chunks of a stream leave in sequence order; the queue is bounded, so a slow bus slows
 /// the engine instead of growing memory.
 /// </summary>
-internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, ILogger logger) : IAsyncDisposable
+internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, CheckpointWriter? checkpoints, ILogger logger) : IAsyncDisposable
 {
     /// <summary>Items from the engine loop (outputs) and from decode admission (first tokens).</summary>
     private readonly Channel<ReplyItem> _items = Channel.CreateBounded<ReplyItem>(new BoundedChannelOptions(8192)
@@ -23,6 +23,9 @@ internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, ILogger logg
     });
 
     private Task _loop = Task.CompletedTask;
+
+    /// <summary>Set when the worker is killed: nothing more leaves this worker.</summary>
+    private volatile bool _killed;
 
     public void Start() => _loop = Task.Run(RunAsync);
 
@@ -45,7 +48,7 @@ internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, ILogger logg
     {
         await foreach (ReplyItem item in _items.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            if (item.Stream.Ended) continue;
+            if (item.Stream.Ended || _killed) continue;
             try
             {
                 await PublishAsync(item).ConfigureAwait(false);
@@ -61,6 +64,11 @@ internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, ILogger logg
     private async Task PublishAsync(ReplyItem item)
     {
         DecodeStream stream = item.Stream;
+        if (item is CheckpointItem checkpoint)
+        {
+            if (checkpoints is not null) await checkpoints.WriteAsync(checkpoint).ConfigureAwait(false);
+            return;
+        }
         TokenChunk? chunk = item switch
         {
             FirstTokenItem first => stream.First(first.Token, first.Outcome),
@@ -81,6 +89,7 @@ internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, ILogger logg
         Completed completed = stream.Complete(finish);
         await bus.PublishAsync<ReplyMessage>(stream.Task.ReplyTopic, completed).ConfigureAwait(false);
         await bus.PublishAsync(Topics.DecodeDone, completed).ConfigureAwait(false);
+        if (checkpoints is not null) await checkpoints.ReleaseAsync(stream).ConfigureAwait(false);
     }
 
     /// <summary>A dropped sequence: the scheduler decides between a retry and telling the client.</summary>
@@ -89,9 +98,12 @@ internal sealed class ReplyPublisher(WorkerId worker, IMeshBus bus, ILogger logg
         stream.Abandon();
         StageFailure failure = StageFailure.From(error);
         await bus.PublishAsync(Topics.StageFailed,
-            new Failed(stream.Task.Envelope, failure.Code, failure.Message, failure.Retryable, worker)).ConfigureAwait(false);
+            new Failed(stream.Task.Envelope, failure.Code, failure.Message, failure.Retryable, worker, stream.Task.ChoiceIndex)).ConfigureAwait(false);
         return null;
     }
+
+    /// <summary>Drops everything queued and everything queued later, as a process that died would.</summary>
+    public void Kill() => _killed = true;
 
     /// <summary>Publishes what is queued, then stops.</summary>
     public async ValueTask DisposeAsync()

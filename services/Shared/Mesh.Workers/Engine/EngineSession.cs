@@ -43,17 +43,20 @@ public sealed class EngineSession
 
     /// <summary>
     /// Cancels every sequence of <paramref name="request"/> up to <paramref name="attempt"/> and releases KV held
-    /// for it; returns how many sequences and holds it found.
+    /// for it; returns how many sequences and holds it found. With <paramref name="choice"/>, only the decode of that
+    /// choice stops (held KV stays: other choices may still need it).
     /// </summary>
-    public int CancelRequest(RequestId request, int attempt)
+    public int CancelRequest(RequestId request, int attempt, int? choice = null)
     {
         int found = 0;
         foreach ((long id, ISequenceObserver observer) in _observers)
         {
             if (observer.Request != request || observer.Attempt > attempt) continue;
+            if (choice is { } c && observer.ChoiceIndex != c) continue;
             Engine.Cancel(id);
             found++;
         }
+        if (choice is not null) return found;
         foreach ((RequestId Request, int Attempt) key in _held.Keys.Where(k => k.Request == request && k.Attempt <= attempt).ToArray())
         {
             Engine.ReleaseHeld(_held[key].SequenceId);
@@ -63,13 +66,47 @@ public sealed class EngineSession
         return found;
     }
 
-    /// <summary>Keeps a finished prefill's KV (already held by the engine) for a decode of the same attempt until <paramref name="expiry"/>.</summary>
-    internal void Hold(RequestId request, int attempt, long sequenceId, DateTimeOffset expiry) =>
-        _held[(request, attempt)] = new HeldKv(sequenceId, expiry);
+    /// <summary>The observed sequence serving (request, attempt, choice), or null.</summary>
+    internal (long Id, ISequenceObserver Observer)? FindDecode(RequestId request, int attempt, int choice)
+    {
+        foreach ((long id, ISequenceObserver observer) in _observers)
+            if (observer.Request == request && observer.Attempt == attempt && observer.ChoiceIndex == choice) return (id, observer);
+        return null;
+    }
 
-    /// <summary>The held sequence for (request, attempt), no longer tracked as held; null when there is none.</summary>
-    internal long? TakeHeld(RequestId request, int attempt) =>
-        _held.Remove((request, attempt), out HeldKv held) ? held.SequenceId : null;
+    /// <summary>Stops a sequence silently: the engine drops it and its observer hears nothing more (preemption, after a checkpoint).</summary>
+    internal void Drop(long sequenceId)
+    {
+        Engine.Cancel(sequenceId);
+        _observers.Remove(sequenceId);
+    }
+
+    /// <summary>The requests this engine serves now (running sequences and held KV), for operators.</summary>
+    internal RequestId[] Requests() =>
+        [.. _observers.Values.Select(o => o.Request).Concat(_held.Keys.Select(k => k.Request)).Distinct().OrderBy(r => r.Value, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Keeps a finished prefill's KV (already held by the engine) for <paramref name="uses"/> decodes of the same attempt
+    /// (one per choice) until <paramref name="expiry"/>.
+    /// </summary>
+    internal void Hold(RequestId request, int attempt, long sequenceId, DateTimeOffset expiry, int uses = 1) =>
+        _held[(request, attempt)] = new HeldKv(sequenceId, expiry, Math.Max(1, uses));
+
+    /// <summary>
+    /// The held sequence for (request, attempt), or null when there is none. <c>Last</c> is true for the decode that
+    /// takes it last: that one releases it (<see cref="InferenceEngine.ReleaseHeld"/>); earlier ones only copy it.
+    /// </summary>
+    internal (long SequenceId, bool Last)? TakeHeld(RequestId request, int attempt)
+    {
+        if (!_held.TryGetValue((request, attempt), out HeldKv held)) return null;
+        if (held.Uses <= 1)
+        {
+            _held.Remove((request, attempt));
+            return (held.SequenceId, true);
+        }
+        _held[(request, attempt)] = held with { Uses = held.Uses - 1 };
+        return (held.SequenceId, false);
+    }
 
     /// <summary>Releases held KV whose decode never came; returns how many.</summary>
     internal int ReleaseExpiredHolds(DateTimeOffset now)
@@ -96,7 +133,7 @@ public sealed class EngineSession
         return new EngineLoad(prefill, decode, Engine.RunningCount, Engine.WaitingCount, _held.Count, Engine.Pool.FreeCount, Engine.Pool.BlockCount);
     }
 
-    private readonly record struct HeldKv(long SequenceId, DateTimeOffset Expiry);
+    private readonly record struct HeldKv(long SequenceId, DateTimeOffset Expiry, int Uses);
 }
 
 /// <summary>A snapshot of one engine, taken on its loop.</summary>

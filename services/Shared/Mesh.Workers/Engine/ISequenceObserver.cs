@@ -16,6 +16,9 @@ internal interface ISequenceObserver
     /// <summary>The scheduler's attempt it serves.</summary>
     int Attempt { get; }
 
+    /// <summary>The choice a decode sequence produces; -1 for a prefill (it serves every choice).</summary>
+    int ChoiceIndex { get; }
+
     /// <summary>Prefill or decode, for load reports.</summary>
     WorkerRole Role { get; }
 

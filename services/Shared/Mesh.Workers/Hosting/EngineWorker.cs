@@ -40,7 +40,10 @@ public sealed class EngineWorker : IAsyncDisposable
         });
         logger.WorkerStarted(spec.Id, model.Name, string.Join('+', spec.Roles), engine.Pool.BlockCount, engine.Pool.BlockSize, threads);
         Host = new EngineHost(engine, commandCapacity: 1024, logger);
-        Replies = new ReplyPublisher(spec.Id, bus, logger);
+        CheckpointWriter? checkpoints = store is null
+            ? null
+            : new CheckpointWriter(spec.Id, model, store, options.KvLeaseTtl, options.SuspendedKvLeaseTtl, bus, logger);
+        Replies = new ReplyPublisher(spec.Id, bus, checkpoints, logger);
         Prefill = spec.Serves(WorkerRole.Prefill) ? new PrefillRole(this) : null;
         Decode = spec.Serves(WorkerRole.Decode) ? new DecodeRole(this) : null;
         Host.Start();
@@ -76,27 +79,86 @@ public sealed class EngineWorker : IAsyncDisposable
     internal DecodeRole? Decode { get; }
 
     /// <summary>Handles a <see cref="PrefillTask"/> addressed to this worker.</summary>
-    public Task<HandlerResult> PrefillAsync(PrefillTask task, CancellationToken cancellationToken) =>
+    public Task<HandlerResult> PrefillAsync(PrefillTask task, CancellationToken cancellationToken) => Dead ? Task.FromResult(HandlerResult.Success) :
         (Prefill ?? throw new InvalidOperationException($"worker {Id} does not serve prefill")).HandleAsync(task, cancellationToken);
 
     /// <summary>Handles a <see cref="DecodeTask"/> addressed to this worker.</summary>
-    public Task<HandlerResult> DecodeAsync(DecodeTask task, CancellationToken cancellationToken) =>
+    public Task<HandlerResult> DecodeAsync(DecodeTask task, CancellationToken cancellationToken) => Dead ? Task.FromResult(HandlerResult.Success) :
         (Decode ?? throw new InvalidOperationException($"worker {Id} does not serve decode")).HandleAsync(task, cancellationToken);
 
-    /// <summary>Stops the request's sequences and drops KV held for it; a decode then finishes as cancelled.</summary>
+    /// <summary>The engine's load at the last report that reached the loop.</summary>
+    private EngineLoad _lastLoad;
+
+    /// <summary>Killed by an operator: it handles, reports and publishes nothing more.</summary>
+    public bool Dead { get; private set; }
+
+    /// <summary>Draining: its reports ask for no new work; what it has runs to the end.</summary>
+    public bool Draining { get; private set; }
+
+    /// <summary>
+    /// Stops the request's sequences (one choice's, when the cancel names it) and drops KV held for it; a decode then
+    /// finishes as cancelled. A suspending cancel (preemption) saves the decode's checkpoint and stops it silently.
+    /// </summary>
     public async Task<HandlerResult> CancelAsync(CancelRequest cancel, CancellationToken cancellationToken)
     {
+        if (Dead) return HandlerResult.Success;
         MessageEnvelope e = cancel.Envelope;
-        await Host.InvokeAsync(s => s.CancelRequest(e.RequestId, e.Attempt), cancellationToken).ConfigureAwait(false);
+        if (cancel.Suspend)
+        {
+            bool suspended = Decode is not null && await Decode.SuspendAsync(cancel, cancellationToken).ConfigureAwait(false);
+            // Nothing ran to suspend (it finished, or never started here): the scheduler hears so and decides.
+            if (!suspended)
+                await FailStageAsync("decode", e, new StageFailure(FailureCodes.Cancelled, "there was no running decode to preempt", retryable: true),
+                    cancellationToken, cancel.ChoiceIndex ?? 0).ConfigureAwait(false);
+            return HandlerResult.Success;
+        }
+        await Host.InvokeAsync(s => s.CancelRequest(e.RequestId, e.Attempt, cancel.ChoiceIndex), cancellationToken).ConfigureAwait(false);
         return HandlerResult.Success;
+    }
+
+    /// <summary>
+    /// Dies as a process would: nothing more leaves it (no reply, result, failure or report), its engine stops and its
+    /// memory (sequences, held KV) is gone. The scheduler learns of it only when its lease runs out.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (Dead) return;
+        Dead = true;
+        Replies.Kill();
+        Logger.WorkerKilled(Id);
+        await Host.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts or ends a drain.</summary>
+    public void Drain(bool draining)
+    {
+        Draining = draining;
+        Logger.WorkerDraining(Id, draining);
+    }
+
+    /// <summary>Its roles, state and the requests its engine serves now, for operators.</summary>
+    public async Task<WorkerDescription> DescribeAsync(CancellationToken cancellationToken)
+    {
+        RequestId[] requests = Dead ? [] : await Host.InvokeAsync(s => s.Requests(), cancellationToken).ConfigureAwait(false);
+        string state = Dead ? "dead" : Draining ? "draining" : "serving";
+        return new WorkerDescription(Id, Spec.Roles, state, requests);
     }
 
     /// <summary>Releases held KV past its time and reports the worker's load; taken on the engine loop.</summary>
     public async Task<WorkerLoadReport> ReportAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset now = Time.GetUtcNow();
-        (EngineLoad load, int expired) = await Host.InvokeAsync(s => (s.Load(), s.ReleaseExpiredHolds(now)), cancellationToken).ConfigureAwait(false);
-        if (expired > 0) Logger.HeldKvExpired(expired, Id);
+        // The report is the heartbeat: a loop busy in a long step must not make the worker look dead, so after half an
+        // interval the report goes out with the load last seen (the snapshot still lands when the loop gets to it).
+        Task<EngineLoad> snapshot = Host.InvokeAsync(s =>
+        {
+            int expired = s.ReleaseExpiredHolds(now);
+            if (expired > 0) Logger.HeldKvExpired(expired, Id);
+            return _lastLoad = s.Load();
+        }, cancellationToken);
+        await Task.WhenAny(snapshot, Task.Delay(Options.ReportInterval / 2, Time, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        EngineLoad load = snapshot.IsCompletedSuccessfully ? snapshot.Result : _lastLoad;
         int prefillQueued = Math.Max(0, (Prefill?.InFlight ?? 0) - load.PrefillSequences);
         RoleQueueDepth[] queues = [.. Spec.Roles.Select(role => role switch
         {
@@ -105,7 +167,7 @@ public sealed class EngineWorker : IAsyncDisposable
             _ => new RoleQueueDepth(role, 0, 0),
         })];
         return new WorkerLoadReport(Id, Spec.Roles, queues, load.Running, load.FreeKvBlocks, load.TotalKvBlocks, now,
-            now + 3 * Options.ReportInterval);
+            now + 3 * Options.ReportInterval, Options.MaxSequences, Draining, Model.Name, Model.Fingerprint);
     }
 
     /// <summary>Refuses a task for a model this worker does not serve.</summary>
@@ -131,16 +193,17 @@ public sealed class EngineWorker : IAsyncDisposable
     }
 
     /// <summary>Reports a failed stage to the scheduler.</summary>
-    internal Task FailStageAsync(string stage, MessageEnvelope envelope, StageFailure failure, CancellationToken cancellationToken)
+    internal Task FailStageAsync(string stage, MessageEnvelope envelope, StageFailure failure, CancellationToken cancellationToken, int? choice = null)
     {
+        if (Dead) return Task.CompletedTask;
         Logger.StageFailed(stage, envelope.RequestId, envelope.Attempt, Id, failure.Code, failure.Message);
-        return Bus.PublishAsync(Topics.StageFailed, new Failed(envelope, failure.Code, failure.Message, failure.Retryable, Id), cancellationToken);
+        return Bus.PublishAsync(Topics.StageFailed, new Failed(envelope, failure.Code, failure.Message, failure.Retryable, Id, choice), cancellationToken);
     }
 
     /// <summary>Stops the reply publisher and the engine loop.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Host.DisposeAsync().ConfigureAwait(false);
+        if (!Dead) await Host.DisposeAsync().ConfigureAwait(false);
         await Replies.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -59,6 +59,16 @@ public sealed class WorkerOptions
     /// <summary>Lease on KV written to the KV cache for a decode to read.</summary>
     public TimeSpan KvLeaseTtl { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A decode saves a checkpoint (its new KV blocks and generated tokens) to the KV cache every time this many more KV
+    /// blocks fill, so a decode whose worker dies resumes elsewhere from there; 0 = no checkpoints (a lost decode then
+    /// restarts from the prompt's KV). Only with a KV cache.
+    /// </summary>
+    public int CheckpointBlocks { get; set; } = 1;
+
+    /// <summary>Lease on the KV of a preempted decode, kept for its resume.</summary>
+    public TimeSpan SuspendedKvLeaseTtl { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>The kvcache service (e.g. <c>http://127.0.0.1:5106</c>) when the process has no in-process store.</summary>
     public Uri? KvCacheUrl { get; set; }
 }

@@ -31,6 +31,14 @@ public sealed class WorkerRegistry
             ? slot.Task.WaitAsync(cancellationToken)
             : throw new KeyNotFoundException($"no worker {id} in this process");
 
+    /// <summary>The workers built so far, in configuration order.</summary>
+    public IReadOnlyList<EngineWorker> Built =>
+        [.. Specs.Select(s => _slots[s.Id].Task).Where(t => t.IsCompletedSuccessfully).Select(t => t.Result)];
+
+    /// <summary>The worker with <paramref name="id"/> once built, or null.</summary>
+    public EngineWorker? Find(WorkerId id) =>
+        _slots.TryGetValue(id, out var slot) && slot.Task.IsCompletedSuccessfully ? slot.Task.Result : null;
+
     internal void Add(EngineWorker worker) => _slots[worker.Id].TrySetResult(worker);
 
     internal void FailAll(Exception error)

@@ -64,6 +64,7 @@ internal sealed class WorkersService(
             {
                 foreach (EngineWorker worker in _workers)
                 {
+                    if (worker.Dead) continue;
                     try
                     {
                         WorkerLoadReport report = await worker.ReportAsync(stop).ConfigureAwait(false);

@@ -20,6 +20,8 @@ internal sealed class PrefillObserver(MessageEnvelope envelope, long sequenceId)
 
     public int Attempt => envelope.Attempt;
 
+    public int ChoiceIndex => -1;
+
     public WorkerRole Role => WorkerRole.Prefill;
 
     public ValueTask OnOutputAsync(SequenceOutput output, CancellationToken stopping)

@@ -30,12 +30,12 @@ internal sealed class PrefillRole(EngineWorker worker)
         try
         {
             PrefillDone? done = await RunAsync(task, cancellationToken).ConfigureAwait(false);
-            if (done is not null) await worker.Bus.PublishAsync(Topics.PrefillDone, done, cancellationToken).ConfigureAwait(false);
+            if (done is not null && !worker.Dead) await worker.Bus.PublishAsync(Topics.PrefillDone, done, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             StageFailure failure = StageFailure.From(ex);
-            if (failure.Code == FailureCodes.Internal) worker.Logger.StageFaulted(ex, "prefill", task.Envelope.RequestId, task.Envelope.Attempt, worker.Id);
+            if (failure.Code == FailureCodes.Internal && !worker.Dead) worker.Logger.StageFaulted(ex, "prefill", task.Envelope.RequestId, task.Envelope.Attempt, worker.Id);
             await worker.FailStageAsync("prefill", task.Envelope, failure, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -155,7 +155,7 @@ internal sealed class PrefillRole(EngineWorker worker)
         for (int i = 0; i < keys.Length; i++)
             layout.AppendChecksum(checksum, session.Engine.BlockData(held.Blocks[i]), layout.UsedSlots(i, held.KvTokens));
         DateTimeOffset expiry = worker.Time.GetUtcNow() + worker.Options.HeldKvTtl;
-        session.Hold(e.RequestId, e.Attempt, sequenceId, expiry);
+        session.Hold(e.RequestId, e.Attempt, sequenceId, expiry, uses: task.Sampling.N);
         var kv = new KvRef(worker.Model.Fingerprint, layout.Layout, keys, held.KvTokens, worker.Id, KvTier.Device, expiry,
             KvBlockLayout.FormatChecksum(checksum));
         return (kv, held.CachedTokens);

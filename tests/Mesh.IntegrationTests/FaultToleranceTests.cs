@@ -1,0 +1,182 @@
+using Mesh.Contracts;
+using Mesh.Engine.Scheduling;
+using Mesh.Host;
+using Mesh.IntegrationTests.Support;
+using Mesh.Scheduler;
+using Mesh.Scheduler.Telemetry;
+using Mesh.Workers.Engine;
+using Mesh.Workers.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using FinishReason = Mesh.Contracts.FinishReason;
+
+namespace Mesh.IntegrationTests;
+
+/// <summary>
+/// Workers and the scheduler die mid-request in the real in-process mesh (one prefill and two decode workers, each
+/// with its own engine): the request still completes, its stream has no missing token and no conflicting duplicate,
+/// and with a fixed seed the tokens equal a run without the failure.
+/// </summary>
+public sealed class FaultToleranceTests(TinyModel model) : IClassFixture<TinyModel>
+{
+    private static SamplingParameters Seeded(int maxTokens, int n = 1) =>
+        new(MaxTokens: maxTokens, Temperature: 0.9f, TopP: 0.95f, Seed: 42, IgnoreEos: true, N: n);
+
+    private static readonly Dictionary<string, string?> FastLeases = new()
+    {
+        ["Mesh:Worker:ReportInterval"] = "00:00:00.300",
+        ["Mesh:Worker:CheckpointBlocks"] = "1",
+    };
+
+    [Fact]
+    public async Task A_decode_worker_killed_halfway_resumes_elsewhere_from_its_checkpoint_with_the_same_tokens()
+    {
+        await using Harness mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions { DecodeWorkers = 2 }, settings: FastLeases);
+        int[] prompt = TinyModel.Prompt(seed: 3, count: 40);
+        SamplingParameters sampling = Seeded(1500);
+        GenerationResult expected = model.Reference(prompt, SamplingMapper.ToEngine(sampling));
+        InferenceRequest request = Harness.Request(new TokenPrompt(prompt), sampling);
+        RequestReplies replies = mesh.Replies.For(request.Envelope.RequestId);
+        EngineWorker? killed = null;
+        Task kill = Task.CompletedTask;
+        replies.OnChunk = chunk =>
+        {
+            if (chunk.Sequence != 40 || killed is not null) return;
+            // The decode running it dies as a process would: nothing more leaves it.
+            killed = FindDecode(mesh, request.Envelope.RequestId);
+            kill = killed.KillAsync();
+        };
+
+        await mesh.Bus.PublishAsync(Topics.Requests, request);
+        Completed completed = Assert.IsType<Completed>(await replies.End.WaitAsync(TimeSpan.FromSeconds(60)));
+        await kill;
+
+        Assert.NotNull(killed);
+        Assert.True(completed.Envelope.Attempt >= 1, "the request finished under its first attempt: the kill came too late");
+        Assert.Equal(expected.Ids, replies.TokenIds);
+        Assert.Equal(expected.Text, replies.Text);
+        Assert.Equal(Enumerable.Range(0, replies.Chunks.Length).Select(i => (long)i), replies.Chunks.Select(c => c.Sequence));
+        Assert.Empty(replies.Conflicts);
+        Assert.Equal(new Usage(40, 1500, 0), completed.Usage);
+        // It resumed from a checkpoint, not from the prompt: the surviving decode computed fewer than all 1499 steps.
+        EngineWorker survivor = (await mesh.WorkerAsync("decode-0")) == killed ? await mesh.WorkerAsync("decode-1") : await mesh.WorkerAsync("decode-0");
+        (long _, long decoded) = await survivor.Host.InvokeAsync(s => (s.Engine.PrefillTokensComputed, s.Engine.DecodeTokensComputed));
+        Assert.InRange(decoded, 1, 1498);
+    }
+
+    [Fact]
+    public async Task A_prefill_worker_killed_mid_prompt_is_retried_on_another_with_the_same_tokens()
+    {
+        await using Harness mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions { PrefillWorkers = 2 }, settings: FastLeases);
+        int[] prompt = TinyModel.Prompt(seed: 4, count: 300);
+        SamplingParameters sampling = Seeded(30);
+        GenerationResult expected = model.Reference(prompt, SamplingMapper.ToEngine(sampling));
+        EngineWorker[] prefills = [await mesh.WorkerAsync("prefill-0"), await mesh.WorkerAsync("prefill-1")];
+        // Both prefill engines are held still, so whichever gets the prompt has it mid-way when it dies.
+        using var hold = new SemaphoreSlim(0);
+        Task[] held = [.. prefills.Select(w => w.Host.InvokeAsync(_ => hold.Wait(TimeSpan.FromSeconds(30))))];
+
+        InferenceRequest request = Harness.Request(new TokenPrompt(prompt), sampling);
+        RequestReplies replies = mesh.Replies.For(request.Envelope.RequestId);
+        await mesh.Bus.PublishAsync(Topics.Requests, request);
+        EngineWorker victim = await WaitForAsync(() => prefills.FirstOrDefault(w => w.Prefill!.InFlight > 0));
+        Task kill = victim.KillAsync();
+        hold.Release(2);
+        await kill;
+        await Task.WhenAll(held);
+
+        Completed completed = Assert.IsType<Completed>(await replies.End.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(1, completed.Envelope.Attempt);
+        Assert.Equal(expected.Ids, replies.TokenIds);
+        Assert.Empty(replies.Conflicts);
+    }
+
+    [Fact]
+    public async Task A_scheduler_restart_with_a_request_in_flight_recovers_it_from_the_journal()
+    {
+        string journal = Path.Combine(Path.GetTempPath(), "mesh-journal-" + Guid.NewGuid().ToString("N"));
+        Dictionary<string, string?> settings = new(FastLeases) { ["Mesh:Scheduler:JournalDirectory"] = journal };
+        try
+        {
+            await using Harness mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions(), settings: settings);
+            int[] prompt = TinyModel.Prompt(seed: 5, count: 40);
+            SamplingParameters sampling = Seeded(1500);
+            GenerationResult expected = model.Reference(prompt, SamplingMapper.ToEngine(sampling));
+            InferenceRequest request = Harness.Request(new TokenPrompt(prompt), sampling);
+            RequestReplies replies = mesh.Replies.For(request.Envelope.RequestId);
+            Task<int>? restart = null;
+            replies.OnChunk = chunk =>
+            {
+                if (chunk.Sequence == 40) restart ??= mesh.Services.RestartSchedulerAsync(CancellationToken.None);
+            };
+
+            await mesh.Bus.PublishAsync(Topics.Requests, request);
+            Completed completed = Assert.IsType<Completed>(await replies.End.WaitAsync(TimeSpan.FromSeconds(60)));
+
+            Assert.NotNull(restart);
+            Assert.Equal(1, await restart);
+            Assert.Equal(expected.Ids, replies.TokenIds);
+            Assert.Equal(Enumerable.Range(0, replies.Chunks.Length).Select(i => (long)i), replies.Chunks.Select(c => c.Sequence));
+            Assert.Empty(replies.Conflicts);
+            Assert.Equal(FinishReason.Length, completed.FinishReason);
+            await WaitForAsync(() => Directory.EnumerateFiles(journal).Any() ? null : journal);   // finished: the entry is gone
+        }
+        finally
+        {
+            Directory.Delete(journal, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task N_choices_come_from_one_prefill_and_choice_zero_equals_the_n_1_run()
+    {
+        await using Harness mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions());
+        int[] prompt = TinyModel.Prompt(seed: 6, count: 40);
+        SamplingParameters sampling = Seeded(24, n: 3);
+        GenerationResult[] expected = [.. Enumerable.Range(0, 3).Select(i =>
+            model.Reference(prompt, SamplingMapper.ToEngine(sampling with { Seed = 42 + i, N = 1 })))];
+        InferenceRequest request = Harness.Request(new TokenPrompt(prompt), sampling);
+        var choices = new Mesh.Contracts.TokenChunk[3][];
+        var ended = new TaskCompletionSource[3];
+        for (int i = 0; i < 3; i++) ended[i] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var chunks = new System.Collections.Concurrent.ConcurrentBag<TokenChunk>();
+        mesh.Replies.For(request.Envelope.RequestId).OnChunk = chunk =>
+        {
+            chunks.Add(chunk);
+            if (chunk.FinishReason is not null) ended[chunk.ChoiceIndex].TrySetResult();
+        };
+        (long prefilledBefore, _) = await mesh.ComputedAsync("prefill-0");
+
+        await mesh.Bus.PublishAsync(Topics.Requests, request);
+        await Task.WhenAll(ended.Select(e => e.Task)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        for (int i = 0; i < 3; i++)
+        {
+            choices[i] = [.. chunks.Where(c => c.ChoiceIndex == i).DistinctBy(c => c.Sequence).OrderBy(c => c.Sequence)];
+            Assert.Equal(expected[i].Ids, choices[i].SelectMany(c => c.TokenIds));
+        }
+        Assert.NotEqual(expected[0].Ids, expected[1].Ids);
+        (long prefilledAfter, _) = await mesh.ComputedAsync("prefill-0");
+        Assert.Equal(40, prefilledAfter - prefilledBefore);
+    }
+
+    private static EngineWorker FindDecode(Harness mesh, RequestId request)
+    {
+        foreach (EngineWorker worker in mesh.Services.GetRequiredService<WorkerRegistry>().Built)
+        {
+            if (!worker.Spec.Serves(WorkerRole.Decode)) continue;
+            WorkerDescription d = worker.DescribeAsync(CancellationToken.None).GetAwaiter().GetResult();
+            if (d.Requests.Contains(request)) return worker;
+        }
+        throw new InvalidOperationException($"no decode worker runs request {request}");
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<T?> probe) where T : class
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (probe() is { } found) return found;
+            await Task.Delay(5, timeout.Token);
+        }
+    }
+}
