@@ -24,6 +24,15 @@ public sealed record EmbeddedOptions
     /// </summary>
     public bool Colocated { get; init; }
 
+    /// <summary>Map the operators' drill endpoints under <c>/admin</c> (kill, drain, scheduler restart).</summary>
+    public bool Admin { get; init; }
+
+    /// <summary>
+    /// Folder of the scheduler's journal. Null = a new folder under the temp directory for this process: requests survive
+    /// a restart of the scheduler inside the process (the admin drill); give a folder to keep them across process restarts.
+    /// </summary>
+    public string? JournalDirectory { get; init; }
+
     /// <summary>Compute threads per engine; 0 = the cores shared out among the engines.</summary>
     public int Threads { get; init; }
 }

@@ -50,6 +50,7 @@ public static class EmbeddedServiceExtensions
             ["Mesh:Bus:AppId"] = "mesh-host",
             ["Mesh:Scheduler:Model"] = model.Path,
             ["Mesh:Scheduler:ModelName"] = model.Name,
+            ["Mesh:Scheduler:JournalDirectory"] = options.JournalDirectory ?? Path.Combine(Path.GetTempPath(), "mesh", $"journal-{Environment.ProcessId}-{Guid.NewGuid():N}"),
             ["Mesh:Worker:Model"] = model.Path,
             ["Mesh:Worker:ModelName"] = model.Name,
             ["Mesh:Worker:Threads"] = threads.ToString(CultureInfo.InvariantCulture),

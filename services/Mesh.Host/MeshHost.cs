@@ -45,6 +45,7 @@ public static class MeshHost
         app.MapMeshDefaultEndpoints();                            // /health, /alive, /metrics
         app.MapGatewayEndpoints();                                // /v1/chat/completions, /v1/completions, /v1/models
         app.MapKvCacheEndpoints();                                // the KV data plane, as the kvcache service serves it
+        if (options.Admin) app.MapMeshAdminEndpoints();           // /admin: workers, kill, drain, scheduler restart (drills)
         await app.StartAsync();
         app.Announce(options, model);
         await app.WaitForShutdownAsync();

@@ -37,9 +37,11 @@ public sealed class KvCacheOptions
     public string? WorkerId { get; set; }
 
     /// <summary>
-    /// A second endpoint for the data plane that speaks HTTP/2 over cleartext with prior knowledge (h2c), e.g.
-    /// <c>http://127.0.0.1:5116</c>; null: none. Kestrel cannot serve HTTP/1.1 and cleartext HTTP/2 on one
-    /// port, so the service keeps its usual URLs (<c>--urls</c>, HTTP/1.1) and adds this one.
+    /// The data plane's HTTP/2 endpoint: cleartext HTTP/2 with prior knowledge (h2c) only, e.g.
+    /// <c>http://127.0.0.1:5116</c>, which workers and the scheduler reach by default (<c>Mesh:KvCacheClient</c>).
+    /// Kestrel cannot serve HTTP/1.1 and h2c on one port, so the service keeps its hosting URLs (<c>--urls</c>: the Dapr
+    /// app port, health, metrics, and the data plane over HTTP/1.1) and adds this one. The kvcache service's
+    /// appsettings.json sets <c>http://127.0.0.1:5116</c>; null or empty: no h2c endpoint (HTTP/1.1 clients only).
     /// </summary>
     public string? H2cUrl { get; set; }
 

@@ -18,7 +18,7 @@ internal sealed class KvCacheOptionsValidator : IValidateOptions<KvCacheOptions>
         if (options.LeaseMax < options.LeaseDefault)
             failures.Add($"KvCache:LeaseMax ({options.LeaseMax}) must be ≥ KvCache:LeaseDefault ({options.LeaseDefault}).");
         if (options.MaxBlockBytes <= 0) failures.Add($"KvCache:MaxBlockBytes must be positive, found {options.MaxBlockBytes}.");
-        if (options.H2cUrl is { } h2c
+        if (options.H2cUrl is { } h2c && !string.IsNullOrWhiteSpace(h2c)
             && !(Uri.TryCreate(h2c, UriKind.Absolute, out Uri? uri) && uri.Scheme == Uri.UriSchemeHttp))
             failures.Add($"KvCache:H2cUrl must be an http:// URL (h2c is cleartext), found '{h2c}'.");
         if (options.EventQueueCapacity <= 0)

@@ -13,7 +13,7 @@ public static class KvCacheServiceExtensions
     /// <see cref="KvCacheOptions"/> from <c>KvCache</c> (validated at start); the <see cref="TieredBlockStore"/>
     /// (also as <see cref="IKvBlockStore"/>) with its Redis tier when configured; the KvEvent queue and the pump
     /// that publishes it on the Mesh bus; the data plane's JSON; and, when <see cref="KvCacheOptions.H2cUrl"/> is
-    /// set, a cleartext HTTP/2 endpoint beside the usual HTTP/1.1 ones.
+    /// set (the service's appsettings.json sets it), the cleartext HTTP/2 endpoint workers use beside the usual HTTP/1.1 ones.
     /// </summary>
     public static IHostApplicationBuilder AddKvCacheServices(this IHostApplicationBuilder builder)
     {

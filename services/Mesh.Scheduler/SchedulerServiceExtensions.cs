@@ -19,7 +19,7 @@ public static class SchedulerServiceExtensions
     /// <see cref="SchedulerOptions"/> from <c>Mesh:Scheduler</c> (validated at start); the served model's tokenizer
     /// (read once, no weights); admission; the <see cref="SchedulerCore"/> and its loop; and the subscriptions (group
     /// <c>scheduler</c>): requests, cancellations, prefill results, decode completions, stage failures, encode
-    /// results, worker reports, and the prefill/decode dead-letter topics. Prefix lookups use the registered
+    /// results, decode checkpoints, worker reports, and the encode/prefill/decode dead-letter topics. Prefix lookups use the registered
     /// <c>IKvBlockStore</c>, or the kvcache service at <see cref="SchedulerOptions.KvCacheUrl"/>, or none.
     /// </summary>
     public static IHostApplicationBuilder AddSchedulerServices(this IHostApplicationBuilder builder)
@@ -59,7 +59,8 @@ public static class SchedulerServiceExtensions
             .Subscribe<EncodeDone>(Topics.EncodeDone, Post<EncodeDone>(inbox), group)
             .Subscribe<WorkerLoadReport>(Topics.WorkerLoad, Post<WorkerLoadReport>(inbox), group)
             .Subscribe<PrefillTask>(Topics.DeadLetterFor(Topics.Prefill), PostDeadLetter<PrefillTask>(inbox, Topics.Prefill), group)
-            .Subscribe<DecodeTask>(Topics.DeadLetterFor(Topics.Decode), PostDeadLetter<DecodeTask>(inbox, Topics.Decode), group);
+            .Subscribe<DecodeTask>(Topics.DeadLetterFor(Topics.Decode), PostDeadLetter<DecodeTask>(inbox, Topics.Decode), group)
+            .Subscribe<EncodeTask>(Topics.DeadLetterFor(Topics.Encode), PostDeadLetter<EncodeTask>(inbox, Topics.Encode), group);
         return builder;
     }
 

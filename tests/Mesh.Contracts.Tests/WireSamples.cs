@@ -42,7 +42,8 @@ internal static class WireSamples
         Deadline.AddMinutes(5),
         "xxh64:00ff00ff00ff00ff");
 
-    public static readonly SampledToken Token = new(9906, -0.25f, [new TopLogprob(9906, -0.25f), new TopLogprob(13, float.NegativeInfinity)]);
+    public static readonly SampledToken Token = new(
+        9906, -0.25f, [new TopLogprob(9906, -0.25f, " Hello", " Hello"u8.ToArray()), new TopLogprob(13, float.NegativeInfinity, "\uFFFD")], " Hello", " Hello"u8.ToArray());
 
     /// <summary>Every sample, with the type it is serialized as.</summary>
     public static IEnumerable<(Type Declared, object Value)> All()
@@ -57,19 +58,25 @@ internal static class WireSamples
         yield return (typeof(Prompt), new TextPrompt("polymorphic text"));
         yield return (typeof(Prompt), new ChatPrompt([new ChatMessage("user", "polymorphic chat")]));
         yield return (typeof(Prompt), new TokenPrompt([7, 8, 9]));
-        yield return (typeof(InferenceRequest), new InferenceRequest(Envelope, "llama-3-8b", new ChatPrompt([new ChatMessage("user", "Hi")]), Sampling, "mesh.replies.gw-1", true));
+        yield return (typeof(InferenceRequest), new InferenceRequest(Envelope, "llama-3-8b", new ChatPrompt([new ChatMessage("user", "Hi")]), Sampling, "mesh.replies.gw-1", true,
+            new ServiceTargets(TtftMs: 250, TpotMs: 40)));
+        yield return (typeof(ServiceTargets), new ServiceTargets(TtftMs: 1500.5));
         yield return (typeof(CancelRequest), new CancelRequest(Envelope, "client disconnected"));
+        yield return (typeof(CancelRequest), new CancelRequest(Envelope, "preempted for online work", ChoiceIndex: 2, Suspend: true));
         yield return (typeof(EncodeTask), new EncodeTask(Envelope, "llava", 2, Media));
         yield return (typeof(EncodeDone), new EncodeDone(Envelope, 2, "sha256:ab12", 576, "kvcache://emb/ab12", new WorkerId("encode-1")));
         yield return (typeof(PrefillTask), new PrefillTask(Envelope, "llama-3-8b", [1, 2, 3, 4], Sampling, Kv));
         yield return (typeof(PrefillTask), new PrefillTask(Envelope, "llama-3-8b", [1], new SamplingParameters()));
         yield return (typeof(PrefillDone), new PrefillDone(Envelope, Kv, Token, 41, 32, new WorkerId("prefill-0")));
         yield return (typeof(DecodeTask), new DecodeTask(Envelope, "llama-3-8b", Kv, Token, 17, Sampling, "mesh.replies.gw-1", [5, 6], 4, 41, 32, 1));
+        yield return (typeof(DecodeTask), new DecodeTask(Envelope, "llama-3-8b", Kv, null, 0, Sampling, "mesh.replies.gw-1", [], 0, 41, 32, 2));
+        yield return (typeof(DecodeCheckpoint), new DecodeCheckpoint(Envelope, 1, Kv, [9906, 13, 42], 3, new WorkerId("decode-2"), Suspended: true));
         yield return (typeof(SampledToken), Token);
-        yield return (typeof(TopLogprob), new TopLogprob(42, -3.5f));
+        yield return (typeof(TopLogprob), new TopLogprob(42, -3.5f, "é", [0xC3, 0xA9]));
         yield return (typeof(TokenChunk), new TokenChunk(Envelope, 1, 12, [271, 3923], " world", [Token, Token], FinishReason.Length));
         yield return (typeof(Completed), new Completed(Envelope, 1, FinishReason.Stop, new Usage(41, 12, 32)));
-        yield return (typeof(Failed), new Failed(Envelope, FailureCodes.KvMismatch, "layout differs", true, new WorkerId("decode-3")));
+        yield return (typeof(Failed), new Failed(Envelope, FailureCodes.KvMismatch, "layout differs", true, new WorkerId("decode-3"), ChoiceIndex: 1));
+        yield return (typeof(Failed), new Failed(Envelope, FailureCodes.Overloaded, "first token too late", true, RetryAfterSeconds: 2.5));
         yield return (typeof(Usage), new Usage(10, 20, 5));
         yield return (typeof(ReplyMessage), new TokenChunk(Envelope, 0, 0, [1], "a"));
         yield return (typeof(ReplyMessage), new Completed(Envelope, 0, FinishReason.Cancelled, new Usage(1, 2, 0)));
@@ -91,6 +98,10 @@ internal static class WireSamples
             1200,
             4096,
             Deadline,
-            Deadline.AddSeconds(10)));
+            Deadline.AddSeconds(10),
+            MaxSequences: 32,
+            Draining: true,
+            Model: "llama-3-8b",
+            ModelFingerprint: "llama-3-8b:9f1c"));
     }
 }

@@ -29,6 +29,24 @@ public sealed class FailureTests
         Assert.Equal(0, host.Registry().Count);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_overload_with_a_retry_time_is_a_429_with_retry_after(bool stream)
+    {
+        await using GatewayHost host = await GatewayHost.StartAsync();
+        host.Backend.Script = r => [new Failed(r.Envelope, FailureCodes.Overloaded, "first token would be too late", true, RetryAfterSeconds: 2.4)];
+        using var content = new StringContent(stream ? """{"model":"tiny","prompt":"x","stream":true}""" : """{"model":"tiny","prompt":"x"}""",
+            System.Text.Encoding.UTF8, "application/json");
+
+        using HttpResponseMessage response = await host.Client.PostAsync("/v1/completions", content);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("first token would be too late", Http.AssertError(body.RootElement, "server_error", null, FailureCodes.Overloaded).GetProperty("message").GetString());
+    }
+
     [Fact]
     public async Task No_final_reply_before_the_deadline_is_a_504_and_cancels_the_request()
     {

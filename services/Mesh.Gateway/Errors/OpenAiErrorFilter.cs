@@ -18,8 +18,6 @@ internal sealed class OpenAiErrorFilter : IEndpointFilter
         }
         catch (OpenAiException ex)
         {
-            if (ex.StatusCode == StatusCodes.Status401Unauthorized)
-                http.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
             return ErrorResult(ex);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -28,7 +26,17 @@ internal sealed class OpenAiErrorFilter : IEndpointFilter
         }
     }
 
-    /// <summary>The error as an HTTP result.</summary>
-    public static IResult ErrorResult(OpenAiException ex) =>
-        Results.Json(ex.ToBody(), OpenAiJson.Context.ErrorResponse, statusCode: ex.StatusCode);
+    /// <summary>The error as an HTTP result, with <c>WWW-Authenticate</c> on a 401 and <c>Retry-After</c> when the error has one.</summary>
+    public static IResult ErrorResult(OpenAiException ex) => new ErrorHttpResult(ex);
+
+    private sealed class ErrorHttpResult(OpenAiException ex) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            if (ex.StatusCode == StatusCodes.Status401Unauthorized) http.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+            if (ex.RetryAfterSeconds is { } after)
+                http.Response.Headers[HeaderNames.RetryAfter] = Math.Ceiling(after).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Json(ex.ToBody(), OpenAiJson.Context.ErrorResponse, statusCode: ex.StatusCode).ExecuteAsync(http);
+        }
+    }
 }

@@ -8,7 +8,7 @@ namespace Mesh.Gateway;
 /// Thrown by validation, authentication and the reply stream; turned into the response (or, once an SSE
 /// stream has started, into an error event) at the endpoint.
 /// </summary>
-internal sealed class OpenAiException(int statusCode, string type, string message, string? param = null, string? code = null)
+internal sealed class OpenAiException(int statusCode, string type, string message, string? param = null, string? code = null, double? retryAfterSeconds = null)
     : Exception(message)
 {
     public const string InvalidRequestType = "invalid_request_error";
@@ -25,6 +25,9 @@ internal sealed class OpenAiException(int statusCode, string type, string messag
 
     /// <summary><c>error.code</c>.</summary>
     public string? Code { get; } = code;
+
+    /// <summary>Seconds after which retrying is likely to succeed (the <c>Retry-After</c> header of a 429).</summary>
+    public double? RetryAfterSeconds { get; } = retryAfterSeconds;
 
     /// <summary>The JSON body.</summary>
     public ErrorResponse ToBody() => new(new ErrorBody(Message, Type, Param, Code));
@@ -53,11 +56,16 @@ internal sealed class OpenAiException(int statusCode, string type, string messag
     public static OpenAiException Unavailable(string message) =>
         new(StatusCodes.Status503ServiceUnavailable, ServerErrorType, message, null, "unavailable");
 
-    /// <summary>A <see cref="Failed"/> reply, with its code and message; the status follows the code.</summary>
+    /// <summary>
+    /// A <see cref="Failed"/> reply, with its code and message; the status follows the code. An overload the scheduler
+    /// gave a retry time (admission predicted the first token past its target) is a 429 with <c>Retry-After</c>.
+    /// </summary>
     public static OpenAiException FromFailure(Failed failed) => failed.Code switch
     {
         FailureCodes.InvalidRequest => new(StatusCodes.Status400BadRequest, InvalidRequestType, failed.Message, null, failed.Code),
         FailureCodes.DeadlineExceeded => new(StatusCodes.Status504GatewayTimeout, ServerErrorType, failed.Message, null, failed.Code),
+        FailureCodes.Overloaded when failed.RetryAfterSeconds is { } after =>
+            new(StatusCodes.Status429TooManyRequests, ServerErrorType, failed.Message, null, failed.Code, after),
         FailureCodes.Overloaded => new(StatusCodes.Status503ServiceUnavailable, ServerErrorType, failed.Message, null, failed.Code),
         _ => new(StatusCodes.Status500InternalServerError, ServerErrorType, failed.Message, null, failed.Code),
     };

@@ -14,8 +14,8 @@ public static class GatewayServiceExtensions
 {
     /// <summary>
     /// <see cref="GatewayOptions"/> from <c>Gateway</c> (validated at start), API keys, the model catalog, request
-    /// mapping, the reply registry, and the bus with this instance's reply topic
-    /// (<c>mesh.replies.&lt;InstanceId&gt;</c>) subscribed.
+    /// mapping, the reply registry, the bus with this instance's reply topic
+    /// (<c>mesh.replies.&lt;InstanceId&gt;</c>) subscribed, and the batch API (<see cref="BatchApiExtensions.AddGatewayBatches"/>).
     /// </summary>
     public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
     {
@@ -36,6 +36,7 @@ public static class GatewayServiceExtensions
         services.AddSingleton<ReplyRegistry>();
         services.AddSingleton<InferenceDispatcher>();
         builder.AddMeshBus().Subscribe<ReplyMessage, ReplyTopicHandler>(instance.ReplyTopic);
+        services.AddGatewayBatches(); // after the bus: hosted services stop in reverse order, so batches stop while the bus still runs
         return builder;
     }
 
@@ -51,6 +52,7 @@ public static class GatewayServiceExtensions
         v1.MapPost("/completions", CompletionEndpoints.TextAsync);
         v1.MapGet("/models", (ModelCatalog models) => models.ListAsResult());
         v1.MapGet("/models/{model}", (string model, ModelCatalog models) => models.Get(model));
+        v1.MapBatchApi();   // /v1/files, /v1/batches
         return app;
     }
 }

@@ -8,14 +8,14 @@ namespace Mesh.KvCache;
 /// Adds the h2c endpoint (<see cref="KvCacheOptions.H2cUrl"/>, HTTP/2 only) to Kestrel. Endpoints configured in
 /// code replace the hosting URLs, so this also binds those URLs itself (<c>urls</c> / <c>--urls</c> /
 /// <c>ASPNETCORE_URLS</c>, or <c>http_ports</c>; else Kestrel's default <c>http://localhost:5000</c>): HTTP/1.1, plus
-/// HTTP/2 negotiated by TLS on https URLs. Endpoints from a <c>Kestrel:Endpoints</c> section are left to Kestrel. Without an h2c URL it
-/// changes nothing.
+/// HTTP/2 negotiated by TLS on https URLs. Endpoints from a <c>Kestrel:Endpoints</c> section are left to Kestrel. Without an h2c URL
+/// (null or empty) it changes nothing.
 /// </summary>
 internal sealed class KvKestrelEndpoints(IConfiguration configuration, IOptions<KvCacheOptions> options) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
     {
-        if (options.Value.H2cUrl is not { } h2c) return;
+        if (options.Value.H2cUrl is not { } h2c || string.IsNullOrWhiteSpace(h2c)) return;
 
         bool kestrelSection = configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
         string? urls = configuration["urls"];

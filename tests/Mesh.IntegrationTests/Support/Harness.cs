@@ -45,7 +45,8 @@ public sealed class Harness : IAsyncDisposable
     public HttpClient Http => _app.GetTestClient();
 
     public static async Task<Harness> StartAsync(
-        string modelPath, EmbeddedOptions layout, Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string?>? settings = null)
+        string modelPath, EmbeddedOptions layout, Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<MeshBusBuilder>? subscriptions = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Mesh.IntegrationTests" });
         builder.WebHost.UseTestServer();
@@ -72,9 +73,11 @@ public sealed class Harness : IAsyncDisposable
             .Subscribe<ReplyMessage>(ReplyTopic, replies.OnReplyAsync, observer)
             .Subscribe<PrefillDone>(Topics.PrefillDone, stages.OnPrefillDoneAsync, observer)
             .Subscribe<Failed>(Topics.StageFailed, stages.OnFailedAsync, observer);
+        subscriptions?.Invoke(builder.AddMeshBus());
         services?.Invoke(builder.Services);
         WebApplication app = builder.Build();
         app.MapGatewayEndpoints();
+        app.MapMeshAdminEndpoints();
         await app.StartAsync();
         return new Harness(app, replies, stages);
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Mesh.ServiceDefaults.Bus;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -17,6 +18,9 @@ public sealed class KvCacheFactory(long ramBytes, string? redis = null, int maxB
     /// <summary>What the service published.</summary>
     public RecordingBus Bus { get; } = new();
 
+    /// <summary>The protocol of every request the service received (<c>HTTP/1.1</c>, <c>HTTP/2</c>), as the server saw it.</summary>
+    public ConcurrentQueue<string> Protocols { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("KvCache:RamBytes", ramBytes.ToString(CultureInfo.InvariantCulture));
@@ -27,11 +31,29 @@ public sealed class KvCacheFactory(long ramBytes, string? redis = null, int maxB
         // The recorder replaces the bus. Dapr mode keeps the in-process bus's hosted lifetime idle: it resolves the
         // bus lazily in StopAsync, which races the app's own Run() disposing the provider when the factory stops.
         builder.UseSetting("Mesh:Bus:Mode", "Dapr");
-        builder.ConfigureTestServices(services => services.AddSingleton<IMeshBus>(Bus));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<IMeshBus>(Bus);
+            services.AddSingleton<IStartupFilter>(new ProtocolRecorder(Protocols));
+        });
     }
 
     /// <summary>A <see cref="KvCacheHttpClient"/> over the in-memory test server, through <paramref name="handlers"/>.</summary>
     public KvCacheHttpClient KvClient(params DelegatingHandler[] handlers) => new(CreateDefaultClient(handlers));
+}
+
+/// <summary>Records each request's protocol before the app sees it.</summary>
+internal sealed class ProtocolRecorder(ConcurrentQueue<string> protocols) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, nextMiddleware) =>
+        {
+            protocols.Enqueue(context.Request.Protocol);
+            return nextMiddleware(context);
+        });
+        next(app);
+    };
 }
 
 /// <summary>The bus seam's far side in tests: records what was published.</summary>

@@ -12,5 +12,6 @@ namespace Mesh.Contracts;
 /// <param name="Suspend">Save a checkpoint and stop silently (preemption) instead of finishing as cancelled.</param>
 public sealed record CancelRequest(MessageEnvelope Envelope, string Reason, int? ChoiceIndex = null, bool Suspend = false) : IRequestMessage
 {
-    MessagePart IRequestMessage.Part => new(ChoiceIndex ?? -1, Suspend ? 1 : 0);
+    // A cancel of every choice is part (0, 0), like any once-per-attempt message; one choice's is (choice + 1, suspend).
+    MessagePart IRequestMessage.Part => ChoiceIndex is null && !Suspend ? default : new((ChoiceIndex ?? 0) + 1, Suspend ? 1 : 0);
 }

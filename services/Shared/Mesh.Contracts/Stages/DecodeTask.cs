@@ -23,7 +23,7 @@ public sealed record DecodeTask(
     MessageEnvelope Envelope,
     string Model,
     KvRef Kv,
-    SampledToken? FirstToken,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] SampledToken? FirstToken,
     long SamplerPosition,
     SamplingParameters Sampling,
     string ReplyTopic,

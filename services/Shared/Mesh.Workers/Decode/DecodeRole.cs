@@ -53,7 +53,7 @@ internal sealed class DecodeRole(EngineWorker worker)
         ulong salt = KvNaming.TenantSalt(task.Envelope.TenantId);
         CheckReference(task.Kv);
 
-        var stream = new DecodeStream(task);
+        var stream = new DecodeStream(task, worker.Model.Model.Tokenizer);
         if (start == DecodeStart.Fresh)
         {
             FirstTokenOutcome first = FirstTokenOutcome.Of(task.FirstToken!.TokenId, sampling, worker.Model.Model.Tokenizer);

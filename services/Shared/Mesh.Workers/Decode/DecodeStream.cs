@@ -1,5 +1,6 @@
 using Mesh.Contracts;
 using Mesh.Engine.Scheduling;
+using Mesh.Engine.Tokenization;
 using Mesh.Workers.Engine;
 using ContractFinish = Mesh.Contracts.FinishReason;
 using EngineFinish = Mesh.Engine.Scheduling.FinishReason;
@@ -10,7 +11,7 @@ namespace Mesh.Workers.Decode;
 /// The reply stream of one decode: numbers its token chunks and counts completion tokens. Touched only by the
 /// reply publisher's loop.
 /// </summary>
-internal sealed class DecodeStream(DecodeTask task)
+internal sealed class DecodeStream(DecodeTask task, MeshTokenizer tokenizer)
 {
     /// <summary>The task this stream answers.</summary>
     public DecodeTask Task { get; } = task;
@@ -46,7 +47,7 @@ internal sealed class DecodeStream(DecodeTask task)
         if (!streamed && output.Text.Length == 0 && finish is null) return null;
         int[] ids = streamed ? [output.Token] : [];
         SampledToken[]? logprobs = Task.Sampling.Logprobs && streamed
-            ? [SamplingMapper.ToWire(output.Token, output.Logprob, output.TopLogprobs)]
+            ? [SamplingMapper.ToWire(output.Token, output.Logprob, output.TopLogprobs, tokenizer)]
             : null;
         return Chunk(ids, output.Text, logprobs, finish);
     }

@@ -1,5 +1,7 @@
+using System.Text;
 using Mesh.Contracts;
 using Mesh.Engine.Sampling;
+using Mesh.Engine.Tokenization;
 
 namespace Mesh.Workers.Engine;
 
@@ -28,7 +30,48 @@ public static class SamplingMapper
         TopLogprobs = sampling.TopLogprobs,
     };
 
-    /// <summary>The wire form of a sampled token.</summary>
+    /// <summary>The wire form of a sampled token by id only (no tokenizer at hand): readers name it <c>token_id:N</c>.</summary>
     public static SampledToken ToWire(int token, float logprob, TokenLogprob[]? top) =>
         new(token, logprob, top is null ? null : Array.ConvertAll(top, t => new TopLogprob(t.Token, t.Logprob)));
+
+    /// <summary>
+    /// The wire form of a sampled token with the text and bytes of it and of each alternative, from
+    /// <paramref name="tokenizer"/> (see <see cref="TokenText"/>).
+    /// </summary>
+    public static SampledToken ToWire(int token, float logprob, TokenLogprob[]? top, MeshTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        (string text, byte[]? bytes) = TokenText(tokenizer, token);
+        TopLogprob[]? alternatives = null;
+        if (top is not null)
+        {
+            alternatives = new TopLogprob[top.Length];
+            for (int i = 0; i < top.Length; i++)
+            {
+                (string altText, byte[]? altBytes) = TokenText(tokenizer, top[i].Token);
+                alternatives[i] = new TopLogprob(top[i].Token, top[i].Logprob, altText, altBytes);
+            }
+        }
+        return new SampledToken(token, logprob, alternatives, text, bytes);
+    }
+
+    /// <summary>
+    /// A token on its own as OpenAI's logprobs show it: the text its piece decodes to in the middle of a text (a
+    /// leading space kept), or the spelling of a control token, which decodes to nothing (<c>&lt;/s&gt;</c>); and its
+    /// UTF-8 bytes. A piece that is only part of a character (a byte-fallback or byte-level piece) decodes to U+FFFD,
+    /// and its bytes are not known from the tokenizer's public surface, so they are null.
+    /// </summary>
+    public static (string Text, byte[]? Bytes) TokenText(MeshTokenizer tokenizer, int token)
+    {
+        if (tokenizer.IsControl(token))
+        {
+            string spelling = tokenizer.IdToToken(token);
+            return (spelling, Encoding.UTF8.GetBytes(spelling));
+        }
+        string text = tokenizer.Decode([token], atTextStart: false);
+        return (text, text.Contains(Replacement, StringComparison.Ordinal) ? null : Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>What UTF-8 decoding makes of bytes that are not a whole character.</summary>
+    private const char Replacement = '\uFFFD';
 }

@@ -26,6 +26,7 @@ internal sealed class WorkersService(
     private readonly CancellationTokenSource _stopping = new();
     private ServedModel? _model;
     private Task _reports = Task.CompletedTask;
+    private int _stopped;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -83,8 +84,10 @@ internal sealed class WorkersService(
         }
     }
 
+    /// <summary>Stops the reports and disposes the workers; a second call (the host stopping twice) does nothing.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _reports.ConfigureAwait(false);
         foreach (EngineWorker worker in _workers) await worker.DisposeAsync().ConfigureAwait(false);

@@ -58,7 +58,7 @@ internal sealed class PrefillRole(EngineWorker worker)
             SequenceOutput first = await observer.FirstToken.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (first.Finish == FinishReason.Cancelled) return null;
 
-            SampledToken token = SamplingMapper.ToWire(first.Token, first.Logprob, first.TopLogprobs);
+            SampledToken token = SamplingMapper.ToWire(first.Token, first.Logprob, first.TopLogprobs, worker.Model.Model.Tokenizer);
             (KvRef kv, int cachedTokens) = worker.Spec.Serves(WorkerRole.Decode)
                 ? await worker.Host.InvokeAsync(s => HoldForLocalDecode(s, task, observer.SequenceId, salt), cancellationToken).ConfigureAwait(false)
                 : await WriteToCacheAsync(task, observer.SequenceId, salt, cachedBlocks, cancellationToken).ConfigureAwait(false);
