@@ -18,6 +18,35 @@ param maxReplicas int
 param external bool
 param modelPath string
 
+// Settings by service: the model for the scheduler (tokenizer) and the workers, the KV cache's HTTP/2 (h2c) data
+// plane on a second, internal port (workers and scheduler reach it as http://<prefix>-kvcache:8081), and the
+// scheduler's journal in the Dapr state store.
+var kvCacheUrl = 'http://${prefix}-kvcache:8081'
+var roleEnv = {
+  scheduler: [
+    { name: 'Mesh__Scheduler__Model', value: modelPath }
+    { name: 'Mesh__Scheduler__KvCacheUrl', value: kvCacheUrl }
+    { name: 'Mesh__Scheduler__StateStore', value: 'statestore' }
+  ]
+  prefill: [
+    { name: 'Mesh__Worker__Model', value: modelPath }
+    { name: 'Mesh__Worker__KvCacheUrl', value: kvCacheUrl }
+  ]
+  decode: [
+    { name: 'Mesh__Worker__Model', value: modelPath }
+    { name: 'Mesh__Worker__KvCacheUrl', value: kvCacheUrl }
+  ]
+  kvcache: [
+    { name: 'KvCache__H2cUrl', value: 'http://+:8081' }
+  ]
+}
+var commonEnv = [
+  { name: 'ASPNETCORE_URLS', value: 'http://+:8080' }
+  { name: 'Mesh__Bus__Mode', value: 'Dapr' }
+  { name: 'Mesh__Bus__AppId', value: appId }
+  { name: 'AZURE_CLIENT_ID', value: identityClientId }
+]
+
 var backlogRule = {
   name: 'backlog'
   custom: {
@@ -41,7 +70,12 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
     environmentId: environmentId
     workloadProfileName: workloadProfile
     configuration: {
-      ingress: { external: external, targetPort: 8080, transport: 'auto' }
+      ingress: {
+        external: external
+        targetPort: 8080
+        transport: 'auto'
+        additionalPortMappings: appId == 'kvcache' ? [ { external: false, targetPort: 8081 } ] : []
+      }
       dapr: { enabled: true, appId: appId, appPort: 8080, appProtocol: 'http', httpMaxRequestSize: 16 }
       registries: [ { server: acrServer, identity: identityId } ]
     }
@@ -50,13 +84,7 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
         name: appId
         image: '${acrServer}/mesh-${appId}:${tag}'
         resources: { cpu: json(cpu), memory: memory }
-        env: [
-          { name: 'ASPNETCORE_URLS', value: 'http://+:8080' }
-          { name: 'Mesh__Bus__Mode', value: 'Dapr' }
-          { name: 'Mesh__Bus__AppId', value: appId }
-          { name: 'Mesh__Model', value: modelPath }
-          { name: 'AZURE_CLIENT_ID', value: identityClientId }
-        ]
+        env: concat(commonEnv, roleEnv[?appId] ?? [])
       } ]
       scale: {
         minReplicas: minReplicas

@@ -52,6 +52,25 @@ public sealed class AdminEndpointTests(TinyModel model) : IClassFixture<TinyMode
         Assert.Equal(0, (await PostAsync(mesh, "/admin/scheduler/restart", HttpStatusCode.OK)).GetProperty("recovered").GetInt32());
     }
 
+    [Fact]
+    public async Task The_scheduler_exports_ttft_tpot_goodput_and_queue_depths_on_metrics()
+    {
+        await using Harness mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions(), serviceDefaults: true);
+        for (int i = 0; i < 2; i++)
+        {
+            RequestReplies replies = await mesh.RunAsync(Harness.Request(new TokenPrompt(TinyModel.Prompt(i, 20)), new SamplingParameters(MaxTokens: 6, Seed: 1)));
+            Assert.IsType<Completed>(await replies.End);
+        }
+        await Task.Delay(300);   // a scheduler tick publishes the queue depths
+
+        string metrics = await mesh.Http.GetStringAsync("/metrics");
+
+        Assert.Contains("mesh_scheduler_ttft_seconds_count", metrics, StringComparison.Ordinal);
+        Assert.Contains("mesh_scheduler_tpot_seconds_count", metrics, StringComparison.Ordinal);
+        Assert.Contains("mesh_scheduler_finished_total{otel_scope_name=\"Mesh.Scheduler\",met_targets=", metrics, StringComparison.Ordinal);
+        Assert.Contains("mesh_scheduler_queue_depth{otel_scope_name=\"Mesh.Scheduler\",stage=\"waiting\"} 0", metrics, StringComparison.Ordinal);
+    }
+
     private static async Task<JsonElement> GetAsync(Harness mesh, string path)
     {
         using HttpResponseMessage response = await mesh.Http.GetAsync(path);

@@ -46,7 +46,7 @@ public sealed class Harness : IAsyncDisposable
 
     public static async Task<Harness> StartAsync(
         string modelPath, EmbeddedOptions layout, Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string?>? settings = null,
-        Action<MeshBusBuilder>? subscriptions = null)
+        Action<MeshBusBuilder>? subscriptions = null, bool serviceDefaults = false)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Mesh.IntegrationTests" });
         builder.WebHost.UseTestServer();
@@ -65,6 +65,7 @@ public sealed class Harness : IAsyncDisposable
             ["KvCache:RamBytes"] = (64 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        if (serviceDefaults) builder.AddMeshServiceDefaults();
         builder.AddMeshEmbedded(layout with { Threads = 1 }, new ServedModelChoice(modelPath, TinyModel.Name, RandomWeights: false));
         var replies = new ReplyCollector();
         var stages = new StageObserver();
@@ -78,6 +79,7 @@ public sealed class Harness : IAsyncDisposable
         WebApplication app = builder.Build();
         app.MapGatewayEndpoints();
         app.MapMeshAdminEndpoints();
+        if (serviceDefaults) app.MapMeshDefaultEndpoints();
         await app.StartAsync();
         return new Harness(app, replies, stages);
     }
