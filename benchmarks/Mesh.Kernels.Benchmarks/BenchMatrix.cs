@@ -5,7 +5,8 @@ using Mesh.Kernels;
 namespace Mesh.Kernels.Benchmarks;
 
 /// <summary>A random weight matrix in native memory in any supported type; for decode shapes several
-/// copies are cycled so the weights come from memory, as in a real decode step, not from cache.</summary>
+/// copies (at distinct addresses, same bytes) are cycled so the weights come from memory, as in a real
+/// decode step, not from cache.</summary>
 internal sealed unsafe class BenchMatrix : IDisposable
 {
     private readonly byte*[] _copies;
@@ -23,6 +24,13 @@ internal sealed unsafe class BenchMatrix : IDisposable
         for (int c = 0; c < copies; c++)
         {
             _copies[c] = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+            Matrices[c] = new WeightMatrix(_copies[c], rows, cols, type);
+            // the copies only need distinct addresses: encode once, then copy
+            if (c > 0)
+            {
+                Buffer.MemoryCopy(_copies[0], _copies[c], bytes, bytes);
+                continue;
+            }
             int rowBytes = (int)TensorTypes.ByteSize(type, cols);
             for (int r = 0; r < rows; r++)
             {
@@ -34,10 +42,10 @@ internal sealed unsafe class BenchMatrix : IDisposable
                     case TensorType.F16: for (int i = 0; i < cols; i++) BinaryPrimitives.WriteHalfLittleEndian(dst[(2 * i)..], (Half)row[i]); break;
                     case TensorType.BF16: for (int i = 0; i < cols; i++) BinaryPrimitives.WriteUInt16LittleEndian(dst[(2 * i)..], RowDecoder.FloatToBf16(row[i])); break;
                     case TensorType.Q8_0: RowDecoder.EncodeQ8_0(row, dst); break;
+                    case TensorType.Q4_0 or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K: QuantizedBlockEncoder.Encode(type, row, dst); break;
                     default: throw new NotSupportedException(type.ToString());
                 }
             }
-            Matrices[c] = new WeightMatrix(_copies[c], rows, cols, type);
         }
     }
 

@@ -5,9 +5,10 @@ using System.Runtime.InteropServices;
 
 namespace Mesh.Kernels.Cpu;
 
-/// <summary>Activations quantised per token to Q8 blocks of 32, as llama.cpp does before a Q8_0
-/// product: d = max|x|/127, q = round-to-even(x/d). Every path computes the same q and d (the same
-/// IEEE operations), so a token's quantised form depends on nothing but the token.
+/// <summary>Activations quantised per token to Q8_0 blocks of 32, exactly as llama.cpp does before a
+/// Q8_0 or Q4_0 product: q = round-to-even(x·(127/max|x|)) and the block scale d = max|x|/127 stored
+/// as an IEEE half (kept here as the F32 value of that half). Every path computes the same q and d (the
+/// same IEEE operations), so a token's quantised form depends on nothing but the token.
 /// Buffers grow to the largest batch seen and are then reused.</summary>
 internal sealed unsafe class ActivationQuantizer : IParallelWork
 {
@@ -35,13 +36,14 @@ internal sealed unsafe class ActivationQuantizer : IParallelWork
 
     public int Blocks => _cols / 32;
 
-    /// <summary>Quantises x[n, cols] (on the pool, by token) and packs its whole groups of 8.</summary>
-    public void Quantize(WorkerPool pool, float* x, int n, int cols)
+    /// <summary>Quantises x[n, cols] (on the pool, by token) and, when <paramref name="pack"/>, packs its
+    /// whole groups of 8 for the Q8_0 GEMM tile.</summary>
+    public void Quantize(WorkerPool pool, float* x, int n, int cols, bool pack = true)
     {
         _x = x; _n = n; _cols = cols;
         Reserve(n, cols);
         pool.Run(this, n, grain: 4);
-        if (n >= Group) pool.Run(_pack, n / Group, grain: 1);
+        if (pack && n >= Group) pool.Run(_pack, n / Group, grain: 1);
     }
 
     private readonly PackWork _pack;
@@ -80,7 +82,7 @@ internal sealed unsafe class ActivationQuantizer : IParallelWork
         }
     }
 
-    /// <summary>One block of 32: q[32], its scale and Σq.</summary>
+    /// <summary>One block of 32: q[32], its scale (half-rounded) and Σq.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeBlock(float* x, sbyte* q, out float d, out int sum)
     {
@@ -90,8 +92,8 @@ internal sealed unsafe class ActivationQuantizer : IParallelWork
             var m = Vector256.Max(Vector256.Max(Vector256.Abs(a), Vector256.Abs(b)), Vector256.Max(Vector256.Abs(c), Vector256.Abs(e)));
             var m4 = Vector128.Max(m.GetLower(), m.GetUpper());
             float amax = MathF.Max(MathF.Max(m4.GetElement(0), m4.GetElement(1)), MathF.Max(m4.GetElement(2), m4.GetElement(3)));
-            d = amax / 127f;
-            var id = Vector256.Create(d != 0 ? 1f / d : 0f);
+            d = (float)(Half)(amax / 127f);
+            var id = Vector256.Create(amax != 0 ? 127f / amax : 0f);
             var qa = Avx.ConvertToVector256Int32(a * id); var qb = Avx.ConvertToVector256Int32(b * id);
             var qc = Avx.ConvertToVector256Int32(c * id); var qe = Avx.ConvertToVector256Int32(e * id);
             var bytes = Vector256.Narrow(Vector256.Narrow(qa, qb), Vector256.Narrow(qc, qe));
@@ -101,8 +103,8 @@ internal sealed unsafe class ActivationQuantizer : IParallelWork
         }
         float max = 0;
         for (int j = 0; j < 32; j++) max = MathF.Max(max, MathF.Abs(x[j]));
-        d = max / 127f;
-        float inv = d != 0 ? 1f / d : 0f;
+        d = (float)(Half)(max / 127f);
+        float inv = max != 0 ? 127f / max : 0f;
         sum = 0;
         for (int j = 0; j < 32; j++)
         {

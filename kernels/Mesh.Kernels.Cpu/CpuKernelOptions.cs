@@ -7,11 +7,11 @@ public sealed record CpuKernelOptions
     /// <summary>Force a kernel path (tests, benchmarks); null picks the widest this CPU runs.</summary>
     public SimdPath? Path { get; init; }
 
-    /// <summary>Q8_0 weights × activations quantised per token to Q8 blocks of 32 when true
-    /// (llama.cpp's scheme: integer VNNI dot products, decode at memory bandwidth, prefill ~1.4× the
-    /// F32 path); × the F32 activations when false (the default: no activation rounding, which the
-    /// engine's parity tests against llama.cpp on F32-widened weights rely on; panels widened to F32
-    /// per product).</summary>
+    /// <summary>When true, quantised weights multiply activations quantised per token the way llama.cpp
+    /// does: to Q8 blocks of 32 for Q8_0 and Q4_0 weights, to Q8_K super-blocks of 256 for Q4_K, Q5_K
+    /// and Q6_K; integer dot products (VNNI where it pays), decode at memory bandwidth. When false (the
+    /// default here), they multiply the F32 activations: no activation rounding, weight panels widened
+    /// to F32 per product (what the engine's parity tests on F32-widened weights rely on).</summary>
     public bool QuantizeQ8Activations { get; init; }
 
     /// <summary>Use AVX-VNNI for the Q8 integer dots where the CPU has it (off: the AVX2 kernel).</summary>

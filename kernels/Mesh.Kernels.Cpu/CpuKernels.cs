@@ -12,6 +12,9 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
     private readonly MatMulJob _matMul;
     private readonly ActivationQuantizer _quantizer = new();
     private readonly Q8MatMulWork _q8;
+    private readonly Q8KQuantizer _superBlocks = new();
+    private readonly KQuantMatMulWork _kQuant;
+    private readonly Q4MatMulWork _q4;
     private readonly bool _quantizeQ8;
 
     /// <param name="threads">Compute threads, the caller's included.</param>
@@ -34,9 +37,12 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
             : options.UseVnni && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? Q8Kernel.Vnni
             : Q8Kernel.Avx2;
         _q8 = new Q8MatMulWork(Q8);
+        _q4 = new Q4MatMulWork(Q8);
+        _kQuant = new KQuantMatMulWork(Q8);
     }
 
-    /// <summary>The integer kernel Q8_0 products run when activations are quantised.</summary>
+    /// <summary>The integer kernel family quantised products run (VNNI: the batch tiles with tokens in
+    /// lanes; AVX2: maddubs tiles; scalar).</summary>
     internal Q8Kernel Q8 { get; }
 
     public int Threads => _pool.Threads;
@@ -55,12 +61,26 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
         fixed (float* px = x)
         fixed (float* py = y)
         {
-            if (w.Type == TensorType.Q8_0 && _quantizeQ8)
+            if (_quantizeQ8 && w.Type != TensorType.F32)
             {
-                _quantizer.Quantize(_pool, px, n, w.Cols);
-                _q8.Set(w, _quantizer, py, n);
-                _pool.Run(_q8, Q8MatMulWork.Panels(w.Rows), grain: 1);
-                return;
+                switch (w.Type)
+                {
+                    case TensorType.Q8_0:
+                        _quantizer.Quantize(_pool, px, n, w.Cols);
+                        _q8.Set(w, _quantizer, py, n);
+                        _pool.Run(_q8, Q8MatMulWork.Panels(w.Rows), grain: 1);
+                        return;
+                    case TensorType.Q4_0:
+                        _quantizer.Quantize(_pool, px, n, w.Cols, pack: _q4.Batches(n));
+                        _q4.Set(w, _quantizer, py, n);
+                        _pool.Run(_q4, Q4MatMulWork.Panels(w.Rows), grain: 1);
+                        return;
+                    case TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K:
+                        _superBlocks.Quantize(_pool, px, n, w.Cols, pack: _kQuant.Batches(n));
+                        _kQuant.Set(w, _superBlocks, py, n);
+                        _pool.Run(_kQuant, KQuantMatMulWork.Panels(w.Rows), grain: 1);
+                        return;
+                }
             }
             _matMul.Set(w, px, py, n);
             _pool.Run(_matMul, MatMulJob.Panels(w.Rows), grain: 2);
@@ -150,5 +170,6 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
     {
         _pool.Dispose();
         _quantizer.Free();
+        _superBlocks.Free();
     }
 }

@@ -131,7 +131,7 @@ internal static unsafe class Q8Dot
 
     /// <summary>Sums each of 8 vectors' lanes into lane i of the result (integers: exact in any order).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Transpose8(Vector256<int> v0, Vector256<int> v1, Vector256<int> v2, Vector256<int> v3,
+    internal static Vector256<int> Transpose8(Vector256<int> v0, Vector256<int> v1, Vector256<int> v2, Vector256<int> v3,
         Vector256<int> v4, Vector256<int> v5, Vector256<int> v6, Vector256<int> v7)
     {
         var h0 = Avx2.HorizontalAdd(Avx2.HorizontalAdd(v0, v1), Avx2.HorizontalAdd(v2, v3));

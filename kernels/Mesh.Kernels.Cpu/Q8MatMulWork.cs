@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Mesh.Kernels.Cpu;
@@ -12,8 +13,6 @@ internal enum Q8Kernel { Scalar, Avx2, Vnni }
 /// the one-token kernel. Both run the same per-block sequence, so results do not depend on n.</summary>
 internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
 {
-    [ThreadStatic] private static float[]? t_scratch;
-
     private WeightMatrix _w;
     private ActivationQuantizer _x = null!;
     private float* _y; // [n, rows]
@@ -27,44 +26,45 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
     public void Run(int begin, int end)
     {
         int nb = _w.Cols / 32, rows = _w.Rows, rowBytes = _w.RowBytes;
-        // scratch: dwT [nb, 8] floats, corr [nb, 8] ints, y [8]
-        int need = nb * 8 * 2 + 8;
-        if (t_scratch is null || t_scratch.Length < need) t_scratch = GC.AllocateUninitializedArray<float>(need, pinned: true);
-        fixed (float* scratch = t_scratch)
+        var scratch = PanelScratch.For(nb);
+        for (int p = begin; p < end; p++)
         {
-            float* dwT = scratch;
-            int* corr = (int*)(scratch + nb * 8);
-            float* yPanel = scratch + nb * 16;
-            for (int p = begin; p < end; p++)
+            int r0 = p * Q8Dot.PanelRows, count = Math.Min(Q8Dot.PanelRows, rows - r0);
+            if (_n >= ActivationQuantizer.Group) Prefetcher.Rows(_w, r0 + Q8Dot.PrefetchPanels * Q8Dot.PanelRows, Q8Dot.PanelRows);
+            Panel(kernel, _w.Data + (long)r0 * rowBytes, rowBytes, count, _x, _y + r0, rows, _n, scratch);
+        }
+    }
+
+    /// <summary>The rows [r0, r0 + count) at w (Q8_0, stride rowBytes; count ≤ 8) against every token:
+    /// y[t·ldy + r] for r &lt; count. Also the Q4_0 batch path, on Q4_0 panels rewritten as Q8_0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Panel(Q8Kernel kernel, byte* w, int rowBytes, int count, ActivationQuantizer x, float* y, nint ldy, int n, PanelScratch scratch)
+    {
+        int nb = x.Blocks, cols = nb * 32;
+        int t = 0;
+        if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni && n >= ActivationQuantizer.Group)
+        {
+            PanelScales(w, rowBytes, nb, scratch.DwT);
+            WeightSums(w, rowBytes, nb, scratch.Corr);
+            for (int g = 0; g < n / ActivationQuantizer.Group; g++, t += ActivationQuantizer.Group)
             {
-                int r0 = p * Q8Dot.PanelRows, count = Math.Min(Q8Dot.PanelRows, rows - r0);
-                byte* w = _w.Data + (long)r0 * rowBytes;
-                if (_n >= ActivationQuantizer.Group) Prefetcher.Rows(_w, r0 + Q8Dot.PrefetchPanels * Q8Dot.PanelRows, Q8Dot.PanelRows);
-                int t = 0;
-                if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni && _n >= ActivationQuantizer.Group)
-                {
-                    PanelScales(w, rowBytes, nb, dwT);
-                    WeightSums(w, rowBytes, nb, corr);
-                    for (int g = 0; g < _n / ActivationQuantizer.Group; g++, t += ActivationQuantizer.Group)
-                    {
-                        byte* xp = _x.Packed + (long)g * nb * 256;
-                        float* dx = _x.PackedD + (long)g * nb * 8;
-                        float* y = _y + (long)t * rows + r0;
-                        Q8Gemm.Vnni4x8(w, rowBytes, nb, xp, dx, dwT, corr, 0, y, rows);
-                        Q8Gemm.Vnni4x8(w + 4L * rowBytes, rowBytes, nb, xp, dx, dwT, corr, 4, y + 4, rows);
-                    }
-                }
-                for (; t < _n; t++)
-                {
-                    sbyte* q = _x.Q + (long)t * _w.Cols;
-                    float* d = _x.D + (long)t * nb;
-                    int* sum = _x.Sum + (long)t * nb;
-                    if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni) Q8Dot.Vnni8(w, rowBytes, nb, q, d, sum, yPanel);
-                    else if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Avx2) Q8Dot.Avx2x8(w, rowBytes, nb, q, d, yPanel);
-                    else Q8Dot.Scalar(w, rowBytes, count, nb, q, d, yPanel);
-                    new ReadOnlySpan<float>(yPanel, count).CopyTo(new Span<float>(_y + (long)t * rows + r0, count));
-                }
+                byte* xp = x.Packed + (long)g * nb * 256;
+                float* dx = x.PackedD + (long)g * nb * 8;
+                float* yt = y + t * ldy;
+                Q8Gemm.Vnni4x8(w, rowBytes, nb, xp, dx, scratch.DwT, scratch.Corr, 0, yt, ldy);
+                Q8Gemm.Vnni4x8(w + 4L * rowBytes, rowBytes, nb, xp, dx, scratch.DwT, scratch.Corr, 4, yt + 4, ldy);
             }
+        }
+        float* yPanel = scratch.Y;
+        for (; t < n; t++)
+        {
+            sbyte* q = x.Q + (long)t * cols;
+            float* d = x.D + (long)t * nb;
+            int* sum = x.Sum + (long)t * nb;
+            if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni) Q8Dot.Vnni8(w, rowBytes, nb, q, d, sum, yPanel);
+            else if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Avx2) Q8Dot.Avx2x8(w, rowBytes, nb, q, d, yPanel);
+            else Q8Dot.Scalar(w, rowBytes, count, nb, q, d, yPanel);
+            new ReadOnlySpan<float>(yPanel, count).CopyTo(new Span<float>(y + t * ldy, count));
         }
     }
 
@@ -81,5 +81,35 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
     private static void WeightSums(byte* w, int rowBytes, int nb, int* corr)
     {
         for (int b = 0; b < nb; b++) (Q8Dot.BlockSums8(w, rowBytes, b) << 7).Store(corr + b * 8);
+    }
+}
+
+/// <summary>Per-thread scratch of an 8-row Q8_0 panel: dwT [nb, 8] block scales, corr [nb, 8] weight
+/// sums, y [8]; pinned, grown to the widest matrix seen.</summary>
+internal sealed unsafe class PanelScratch
+{
+    [ThreadStatic] private static PanelScratch? t_current;
+
+    private readonly float[] _memory;
+    public float* DwT { get; }
+    public int* Corr { get; }
+    public float* Y { get; }
+    private readonly int _blocks;
+
+    private PanelScratch(int blocks)
+    {
+        _blocks = blocks;
+        _memory = GC.AllocateUninitializedArray<float>(blocks * 16 + 8, pinned: true);
+        float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_memory));
+        DwT = p;
+        Corr = (int*)(p + blocks * 8);
+        Y = p + blocks * 16;
+    }
+
+    /// <summary>This thread's scratch, for rows of at least <paramref name="blocks"/> blocks.</summary>
+    public static PanelScratch For(int blocks)
+    {
+        if (t_current is null || t_current._blocks < blocks) t_current = new PanelScratch(blocks);
+        return t_current;
     }
 }

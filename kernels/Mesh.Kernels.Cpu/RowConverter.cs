@@ -7,8 +7,9 @@ using System.Runtime.InteropServices;
 namespace Mesh.Kernels.Cpu;
 
 /// <summary>Vectorised conversion of stored weight rows to F32. Every path produces the same values
-/// (F16/BF16 widen exactly; Q8_0 is the one rounded product d·q per element), so which path converted a
-/// row never changes a result. Scratch panels are per thread, allocated once and pinned.</summary>
+/// (F16/BF16 widen exactly; Q8_0 is the one rounded product d·q per element; the 4/5/6-bit types
+/// round as the scalar definitions in <see cref="QuantizedBlocks"/> do), so which path converted a row
+/// never changes a result. Scratch panels are per thread, allocated once and pinned.</summary>
 internal static unsafe class RowConverter
 {
     [ThreadStatic] private static float[]? t_panel;
@@ -38,6 +39,21 @@ internal static unsafe class RowConverter
                 break;
             case TensorType.Q8_0:
                 Q8_0ToFloat(src, dst, cols);
+                break;
+            case TensorType.Q4_0 when Avx2.IsSupported:
+                QuantizedWidener.Q4_0(src, dst, cols);
+                break;
+            case TensorType.Q4_K when Avx2.IsSupported:
+                QuantizedWidener.KQuant<Q4KFormat>(src, dst, cols);
+                break;
+            case TensorType.Q5_K when Avx2.IsSupported:
+                QuantizedWidener.KQuant<Q5KFormat>(src, dst, cols);
+                break;
+            case TensorType.Q6_K when Avx2.IsSupported:
+                QuantizedWidener.KQuant<Q6KFormat>(src, dst, cols);
+                break;
+            case TensorType.Q4_0 or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K:
+                RowDecoder.Decode(w.Type, new ReadOnlySpan<byte>(src, w.RowBytes), new Span<float>(dst, cols));
                 break;
             default:
                 throw new NotSupportedException($"the CPU backend cannot run tensor type {w.Type}");

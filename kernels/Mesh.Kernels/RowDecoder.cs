@@ -24,6 +24,18 @@ public static class RowDecoder
             case TensorType.Q8_0:
                 DecodeQ8_0(src, dst);
                 break;
+            case TensorType.Q4_0:
+                QuantizedBlocks.DecodeQ4_0(src, dst);
+                break;
+            case TensorType.Q4_K:
+                QuantizedBlocks.DecodeQ4_K(src, dst);
+                break;
+            case TensorType.Q5_K:
+                QuantizedBlocks.DecodeQ5_K(src, dst);
+                break;
+            case TensorType.Q6_K:
+                QuantizedBlocks.DecodeQ6_K(src, dst);
+                break;
             default:
                 throw new NotSupportedException($"no decoder for tensor type {type}");
         }

@@ -28,7 +28,16 @@ public static class TensorTypes
     /// <summary>Elements per Q8_0 block: a float16 scale followed by 32 signed bytes.</summary>
     public const int Q8_0Block = 32;
 
-    public static bool IsSupported(TensorType t) => t is TensorType.F32 or TensorType.F16 or TensorType.BF16 or TensorType.Q8_0;
+    /// <summary>The types the engine runs: F32, F16, BF16, Q8_0, Q4_0 and the K-quants Q4_K, Q5_K, Q6_K
+    /// (what Q4_K_M, Q5_K_M and Q6_K files hold).</summary>
+    public static bool IsSupported(TensorType t) => t is TensorType.F32 or TensorType.F16 or TensorType.BF16 or TensorType.Q8_0
+        or TensorType.Q4_0 or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K;
+
+    /// <summary>The supported types, as error messages list them.</summary>
+    public const string SupportedList = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K";
+
+    /// <summary>Q4_K, Q5_K or Q6_K: super-blocks of 256 whose products take Q8_K activations.</summary>
+    public static bool IsKQuant(TensorType t) => t is TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K;
 
     public static int BlockElements(TensorType t) => t switch
     {

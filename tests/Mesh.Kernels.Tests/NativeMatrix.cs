@@ -21,6 +21,7 @@ internal sealed unsafe class NativeMatrix : IDisposable
             case TensorType.F16: for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteHalfLittleEndian(dst[(2 * i)..], (Half)values[i]); break;
             case TensorType.BF16: for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(dst[(2 * i)..], RowDecoder.FloatToBf16(values[i])); break;
             case TensorType.Q8_0: RowDecoder.EncodeQ8_0(values, dst); break;
+            case TensorType.Q4_0 or TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K: QuantizedBlockEncoder.Encode(type, values, dst); break;
             default: throw new NotSupportedException(type.ToString());
         }
         Matrix = new WeightMatrix(_data, rows, cols, type);

@@ -86,11 +86,13 @@ public sealed class Q8ActivationTests
         fixed (sbyte* pq = q)
         {
             ActivationQuantizer.QuantizeBlock(px, pq, out float d, out int sum);
-            Assert.Equal(8f / 127f, d);
+            // llama.cpp's Q8_0: the scale is stored as a half, the quants use 127/max unrounded
+            Assert.Equal((float)(Half)(8f / 127f), d);
+            Assert.NotEqual(8f / 127f, d);
             Assert.Equal(-127, q[0]);
             Assert.Equal(0, q[16]);
             Assert.Equal(q.Sum(v => (int)v), sum);
-            float inv = 1f / d;
+            float inv = 127f / 8f;
             for (int i = 0; i < 32; i++) Assert.Equal((int)MathF.Round(x[i] * inv, MidpointRounding.ToEven), q[i]);
         }
     }
@@ -112,6 +114,17 @@ public sealed class HalfWidenerTests
             float expected = (float)BitConverter.UInt16BitsToHalf((ushort)i);
             if (float.IsNaN(expected)) Assert.True(float.IsNaN(dst[i]), $"0x{i:x4}");
             else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(dst[i]));
+        }
+    }
+
+    [Fact]
+    public void Every_half_widens_exactly_one_at_a_time()
+    {
+        for (int i = 0; i < 65536; i++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)i), actual = HalfWidener.ToSingle((ushort)i);
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual), $"0x{i:x4}");
+            else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual));
         }
     }
 }

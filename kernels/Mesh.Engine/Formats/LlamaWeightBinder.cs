@@ -94,5 +94,5 @@ internal sealed unsafe class LlamaWeightBinder(
         !tensors.TryGetValue(outputName, out var output) || output.SameContent(embedding);
 
     public static string UnsupportedType(string path, string tensor, TensorType type) =>
-        $"{path}: tensor {tensor} has type {type}, which this build cannot run (supported: F32, F16, BF16, Q8_0)";
+        $"{path}: tensor {tensor} has type {type}, which this build cannot run (supported: {TensorTypes.SupportedList})";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Mesh.Kernels;
 
 namespace Mesh.Engine.Model;
 
@@ -32,8 +33,10 @@ public static class ModelInspector
         Line("vocabulary", c.VocabSize.ToString(CultureInfo.InvariantCulture));
         Line("context", c.ContextLength.ToString(CultureInfo.InvariantCulture));
         Line("parameters", $"{parameters:N0} ({FormatCount(parameters)})");
-        Line("weights", $"{bytes:N0} bytes ({FormatBytes(bytes)})");
+        double bits = parameters > 0 ? 8.0 * bytes / parameters : 0;
+        Line("weights", string.Create(CultureInfo.InvariantCulture, $"{bytes:N0} bytes ({FormatBytes(bytes)}, {bits:0.##} bits per parameter)"));
         Line("tensor types", types);
+        Line("matrices", Matrices(m.Weights));
         Line("rope", string.Create(CultureInfo.InvariantCulture, $"{c.RopeStyle}, theta {c.RopeTheta}, scaling {scaling}"));
         Line("norm eps", c.RmsEps.ToString("R", CultureInfo.InvariantCulture));
         Line("qkv bias", c.QkvBias ? "yes" : "no");
@@ -42,6 +45,21 @@ public static class ModelInspector
         Line("chat format", m.ChatFormat?.Name ?? "none recognised");
         Line("fingerprint", m.Fingerprint);
         return sb.ToString();
+    }
+
+    /// <summary>The weight matrices by stored type, with counts; the products run on them in that
+    /// type (mapped from the file, never widened into a copy of the model).</summary>
+    private static unsafe string Matrices(LlamaWeights w)
+    {
+        var types = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        void Count(in WeightMatrix m) => types[m.Type.ToString()] = types.GetValueOrDefault(m.Type.ToString()) + 1;
+        foreach (var l in w.Layers)
+        {
+            Count(l.Wq); Count(l.Wk); Count(l.Wv); Count(l.Wo); Count(l.Gate); Count(l.Up); Count(l.Down);
+        }
+        Count(w.TokenEmbedding);
+        if (w.Output.Data != w.TokenEmbedding.Data) Count(w.Output);
+        return string.Join(", ", types.Select(p => $"{p.Key} ×{p.Value}")) + " (computed in the stored types)";
     }
 
     private static string FormatCount(long n) => n switch

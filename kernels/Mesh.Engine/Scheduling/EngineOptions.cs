@@ -21,6 +21,11 @@ public sealed record EngineOptions
     public bool PrefixCaching { get; init; } = true;
     /// <summary>Use the scalar reference kernels instead of the CPU SIMD backend (tests, debugging).</summary>
     public bool ReferenceKernels { get; init; }
+    /// <summary>Quantized weights (Q8_0, Q4_0, K-quants) multiply int8-quantized activations, as llama.cpp does
+    /// (int8/VNNI dot products; logits then match llama.cpp's on the same file to ~1e-6). Off: activations stay F32
+    /// (exact mode, what the scalar reference kernels compute). Off by default until the reference kernels and the
+    /// parity tests that compare against them cover the quantized mode.</summary>
+    public bool QuantizeQ8Activations { get; init; }
 
     public void Validate()
     {

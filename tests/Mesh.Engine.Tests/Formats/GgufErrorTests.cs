@@ -64,12 +64,12 @@ public class GgufErrorTests : IDisposable
     [Fact]
     public void Unsupported_tensor_type_names_tensor_and_type()
     {
-        string path = _dir.File("q4k.gguf");
+        string path = _dir.File("q2k.gguf");
         FormatTestFiles.Rewrite(_tiny, path, replace: new()
         {
-            ["blk.0.attn_q.weight"] = (TensorType.Q4_K, [256, 64], new byte[144 * 64]),
+            ["blk.0.attn_q.weight"] = (TensorType.Q2_K, [256, 64], new byte[84 * 64]),
         });
-        Assert.Contains("tensor blk.0.attn_q.weight has type Q4_K, which this build cannot run (supported: F32, F16, BF16, Q8_0)",
+        Assert.Contains("tensor blk.0.attn_q.weight has type Q2_K, which this build cannot run (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)",
             LoadFails(path).Message);
     }
 
