@@ -24,6 +24,12 @@ public sealed record EmbeddedOptions
     /// </summary>
     public bool Colocated { get; init; }
 
+    /// <summary>
+    /// Elastic roles (disaggregated mode): every engine worker can serve prefill and decode, and the scheduler moves
+    /// them between the two as the queues change; the counts above are where they start.
+    /// </summary>
+    public bool Elastic { get; init; }
+
     /// <summary>Map the operators' drill endpoints under <c>/admin</c> (kill, drain, scheduler restart).</summary>
     public bool Admin { get; init; }
 

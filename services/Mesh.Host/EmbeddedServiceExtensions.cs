@@ -32,14 +32,18 @@ public static class EmbeddedServiceExtensions
 
     /// <summary>
     /// The engine workers: <c>worker-i</c> serving prefill and decode (colocated), or <c>prefill-i</c> and
-    /// <c>decode-i</c> (disaggregated: every hand-off goes through the KV store).
+    /// <c>decode-i</c> (disaggregated: every hand-off goes through the KV store; with --elastic each can be moved to the
+    /// other stage).
     /// </summary>
     public static IReadOnlyList<WorkerSpec> Workers(EmbeddedOptions options) => options.Colocated
         ? [.. Enumerable.Range(0, options.PrefillWorkers).Select(i => new WorkerSpec(new WorkerId($"worker-{i}"), [WorkerRole.Prefill, WorkerRole.Decode]))]
         : [
-            .. Enumerable.Range(0, options.PrefillWorkers).Select(i => new WorkerSpec(new WorkerId($"prefill-{i}"), [WorkerRole.Prefill])),
-            .. Enumerable.Range(0, options.DecodeWorkers).Select(i => new WorkerSpec(new WorkerId($"decode-{i}"), [WorkerRole.Decode])),
+            .. Enumerable.Range(0, options.PrefillWorkers).Select(i => new WorkerSpec(new WorkerId($"prefill-{i}"), [WorkerRole.Prefill], Elastic(options))),
+            .. Enumerable.Range(0, options.DecodeWorkers).Select(i => new WorkerSpec(new WorkerId($"decode-{i}"), [WorkerRole.Decode], Elastic(options))),
         ];
+
+    /// <summary>With <see cref="EmbeddedOptions.Elastic"/>, a disaggregated worker can be moved to either stage.</summary>
+    private static WorkerRole[]? Elastic(EmbeddedOptions options) => options.Elastic ? [WorkerRole.Prefill, WorkerRole.Decode] : null;
 
     private static Dictionary<string, string?> Settings(EmbeddedOptions options, ServedModelChoice model, int engines)
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mesh.Host;
 
 /// <summary>
-/// <c>mesh-host [--model PATH] [--model-name NAME] [--port 8080] [--prefill-workers 1] [--decode-workers 1] [--colocated] [--threads N] [--admin] [--journal DIR]</c>.
+/// <c>mesh-host [--model PATH] [--model-name NAME] [--port 8080] [--prefill-workers 1] [--decode-workers 1] [--colocated] [--threads N] [--elastic] [--admin] [--journal DIR]</c>.
 /// Other arguments pass through to ASP.NET Core configuration (e.g. <c>--Mesh:Worker:MaxSequences=32</c>).
 /// </summary>
 public static class HostCommandLine
@@ -27,6 +27,7 @@ public static class HostCommandLine
                 case "--threads": options = options with { Threads = Number(args, ref i, 1, 1024) }; break;
                 case "--colocated": options = options with { Colocated = true }; break;
                 case "--admin": options = options with { Admin = true }; break;
+                case "--elastic": options = options with { Elastic = true }; break;
                 case "--journal": options = options with { JournalDirectory = Value(args, ref i) }; break;
                 default: rest.Add(arg); break;
             }

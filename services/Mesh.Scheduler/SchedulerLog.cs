@@ -53,4 +53,7 @@ internal static partial class SchedulerLog
 
     [LoggerMessage(EventId = 3016, Level = LogLevel.Error, Message = "Writing the journal entry of request {RequestId} failed")]
     public static partial void JournalFailed(this ILogger logger, Exception exception, RequestId requestId);
+
+    [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Moving worker {Worker} to {Roles}: {Reason}")]
+    public static partial void MovingWorker(this ILogger logger, WorkerId worker, string roles, string reason);
 }

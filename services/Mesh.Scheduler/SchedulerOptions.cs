@@ -54,6 +54,19 @@ public sealed class SchedulerOptions
     /// <summary>Preempt offline decodes (their KV saved to the KV cache, resumed later) when an online choice finds no decode worker with room.</summary>
     public bool Preemption { get; set; } = true;
 
+    /// <summary>
+    /// Elastic roles: move a worker that reports it can serve both between prefill and decode as the queues change
+    /// (prompts piling up on the prefill workers while decode has slack, or choices waiting for a decode slot while
+    /// prefill is idle). Workers that report no capabilities beyond their roles are never moved.
+    /// </summary>
+    public bool ElasticRoles { get; set; } = true;
+
+    /// <summary>Elastic roles: prompts queued or running per prefill worker at which a decode worker is moved to prefill.</summary>
+    public int ElasticPrefillQueue { get; set; } = 8;
+
+    /// <summary>Elastic roles: at most one move per this long (a moved worker's report must show its effect first).</summary>
+    public TimeSpan RoleMoveCooldown { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Offline prefills one worker runs at once (only while no online prompt waits).</summary>
     public int OfflinePrefillsPerWorker { get; set; } = 1;
 

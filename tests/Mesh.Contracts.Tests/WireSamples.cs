@@ -102,6 +102,8 @@ internal static class WireSamples
             MaxSequences: 32,
             Draining: true,
             Model: "llama-3-8b",
-            ModelFingerprint: "llama-3-8b:9f1c"));
+            ModelFingerprint: "llama-3-8b:9f1c",
+            Capabilities: [WorkerRole.Prefill, WorkerRole.Decode]));
+        yield return (typeof(RoleAssignment), new RoleAssignment(new WorkerId("gpu-3"), [WorkerRole.Prefill], "prompts piling up", Deadline));
     }
 }

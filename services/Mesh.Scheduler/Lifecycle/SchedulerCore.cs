@@ -13,7 +13,8 @@ namespace Mesh.Scheduler.Lifecycle;
 /// (<see cref="Apply"/>) and answers with the messages to send; the scheduler loop is its only caller, so it needs no
 /// locks, and tests drive it directly. Results of an attempt other than a stage's current one are stale and ignored.
 /// The parts: admission and prefill here; choices, checkpoints and preemption in <c>SchedulerCore.Choices.cs</c>;
-/// the journal and restart in <c>SchedulerCore.Recovery.cs</c>.
+/// latency targets in <c>SchedulerCore.Targets.cs</c>; elastic roles in <c>SchedulerCore.Roles.cs</c>; the journal
+/// and restart in <c>SchedulerCore.Recovery.cs</c>.
 /// </summary>
 public sealed partial class SchedulerCore(SchedulerOptions options, ILogger logger, SchedulerMetrics? metrics = null)
 {
@@ -244,6 +245,7 @@ public sealed partial class SchedulerCore(SchedulerOptions options, ILogger logg
             if (state.HandOff!.Kv.LeaseExpiry > now) continue;
             RetryOrFail(state, FailureCodes.Overloaded, "no decode worker had room before the prompt's KV lease ran out", now, output);
         }
+        BalanceRoles(now, output);
         Dispatch(now, output);
     }
 

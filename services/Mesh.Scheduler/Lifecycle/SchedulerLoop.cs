@@ -114,6 +114,7 @@ internal sealed class SchedulerLoop(
                 DecodeTask decode => bus.PublishAsync(outbound.Topic, decode, stop),
                 EncodeTask encode => bus.PublishAsync(outbound.Topic, encode, stop),
                 CancelRequest cancel => bus.PublishAsync(outbound.Topic, cancel, stop),
+                RoleAssignment roles => bus.PublishAsync(outbound.Topic, roles, stop),
                 _ => throw new InvalidOperationException($"the scheduler does not publish {outbound.Message.GetType().Name}"),
             };
             await sent.ConfigureAwait(false);

@@ -29,6 +29,15 @@ public sealed class WorkerView(WorkerId id)
     /// <summary>KV pool size.</summary>
     public int TotalKvBlocks { get; private set; }
 
+    /// <summary>Roles it can be moved to (its roles, unless it reported more).</summary>
+    public WorkerRole[] Capabilities { get; private set; } = [];
+
+    /// <summary>Whether it can be moved to <paramref name="role"/>.</summary>
+    public bool Can(WorkerRole role) => Array.IndexOf(Capabilities, role) >= 0;
+
+    /// <summary>The scheduler moved it: placement follows the new roles at once (its next report confirms them).</summary>
+    public void Assign(WorkerRole[] roles) => Roles = roles;
+
     /// <summary>Sequences its engine batches at most, as reported (0 = unknown: only KV blocks bound it).</summary>
     public int MaxSequences { get; private set; }
 
@@ -72,6 +81,7 @@ public sealed class WorkerView(WorkerId id)
         FreeKvBlocks = report.FreeKvBlocks;
         TotalKvBlocks = report.TotalKvBlocks;
         MaxSequences = report.MaxSequences;
+        Capabilities = report.Capabilities ?? report.Roles;
         Draining = report.Draining;
         BlocksSentSinceReport = 0;
     }

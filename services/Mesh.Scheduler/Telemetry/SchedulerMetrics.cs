@@ -21,6 +21,7 @@ public sealed class SchedulerMetrics
     private readonly Counter<long> _retries;
     private readonly Counter<long> _migrations;
     private readonly Counter<long> _preemptions;
+    private readonly Counter<long> _roleMoves;
 
     // Written by the loop, read by the exporter.
     private volatile int _waiting, _prefilling, _awaitingDecode, _decoding, _offlineInFlight;
@@ -36,6 +37,7 @@ public sealed class SchedulerMetrics
         _retries = meter.CreateCounter<long>("mesh.scheduler.retries", "{attempt}", "Requests restarted from their prompt under a new attempt.");
         _migrations = meter.CreateCounter<long>("mesh.scheduler.migrations", "{attempt}", "Decodes moved to another worker (from a checkpoint or prefill's KV).");
         _preemptions = meter.CreateCounter<long>("mesh.scheduler.preemptions", "{decode}", "Offline decodes preempted for online work (KV saved, resumed later).");
+        _roleMoves = meter.CreateCounter<long>("mesh.scheduler.role_moves", "{move}", "Workers moved between prefill and decode (elastic roles).");
         meter.CreateObservableGauge("mesh.scheduler.queue_depth", () => new[]
         {
             new Measurement<int>(_waiting, new KeyValuePair<string, object?>("stage", "waiting")),
@@ -62,6 +64,8 @@ public sealed class SchedulerMetrics
     internal void Retried() => _retries.Add(1);
 
     internal void Migrated() => _migrations.Add(1);
+
+    internal void RoleMoved(string to) => _roleMoves.Add(1, new KeyValuePair<string, object?>("to", to));
 
     internal void Preempted()
     {

@@ -41,4 +41,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Worker {Worker} is draining: {Draining}")]
     public static partial void WorkerDraining(this ILogger logger, WorkerId worker, bool draining);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Information, Message = "Worker {Worker} now serves {Roles}: {Reason}")]
+    public static partial void RolesAssigned(this ILogger logger, WorkerId worker, string roles, string reason);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Warning, Message = "Worker {Worker} refused roles {Roles}: it can serve only {Capabilities}")]
+    public static partial void RoleAssignmentRefused(this ILogger logger, WorkerId worker, string roles, string capabilities);
 }

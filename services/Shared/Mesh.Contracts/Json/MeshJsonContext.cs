@@ -39,4 +39,5 @@ namespace Mesh.Contracts;
 [JsonSerializable(typeof(KvBlocksRemoved))]
 [JsonSerializable(typeof(KvCacheCleared))]
 [JsonSerializable(typeof(WorkerLoadReport))]
+[JsonSerializable(typeof(RoleAssignment))]
 public sealed partial class MeshJsonContext : JsonSerializerContext;

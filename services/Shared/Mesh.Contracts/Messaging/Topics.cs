@@ -45,6 +45,9 @@ public static class Topics
     /// <summary><see cref="WorkerLoadReport"/>: every worker → scheduler; doubles as the heartbeat.</summary>
     public const string WorkerLoad = "mesh.workers.load";
 
+    /// <summary><see cref="RoleAssignment"/>: scheduler → one worker (<see cref="ForWorker"/>), moving it between roles.</summary>
+    public const string WorkerRoles = "mesh.workers.roles";
+
     /// <summary>
     /// Prefix of reply topics. A reply topic carries <see cref="ReplyMessage"/> (token chunks, then one
     /// completed or failed); each gateway instance or client owns one, named by <see cref="RepliesFor"/>.

@@ -16,6 +16,7 @@ namespace Mesh.Contracts;
 /// <param name="Draining">It takes no new work and finishes what it has (an operator's drain).</param>
 /// <param name="Model">Served model name (null for workers without an engine).</param>
 /// <param name="ModelFingerprint">Fingerprint of its weights, tokenizer and KV layout (null without an engine).</param>
+/// <param name="Capabilities">Roles it can be moved to (elastic roles); null = only <paramref name="Roles"/>.</param>
 public sealed record WorkerLoadReport(
     WorkerId Worker,
     WorkerRole[] Roles,
@@ -28,4 +29,5 @@ public sealed record WorkerLoadReport(
     int MaxSequences = 0,
     bool Draining = false,
     string? Model = null,
-    string? ModelFingerprint = null);
+    string? ModelFingerprint = null,
+    WorkerRole[]? Capabilities = null);

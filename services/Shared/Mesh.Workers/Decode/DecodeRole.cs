@@ -202,7 +202,7 @@ internal sealed class DecodeRole(EngineWorker worker)
         }
         // Colocated workers are the no-transfer baseline: they do not checkpoint (a lost one's requests restart from the
         // prompt); preemption still saves their KV.
-        int checkpointEvery = worker.Store is null || worker.Spec.Serves(WorkerRole.Prefill) ? 0 : worker.Options.CheckpointBlocks;
+        int checkpointEvery = worker.Store is null || worker.ServesNow(WorkerRole.Prefill) ? 0 : worker.Options.CheckpointBlocks;
         session.Observe(id, new DecodeObserver(stream, worker.Replies, first, session, id, checkpointEvery, worker.Model.Kv.BlockSize));
         return id;
     }

@@ -44,8 +44,9 @@ public sealed class EngineWorker : IAsyncDisposable
             ? null
             : new CheckpointWriter(spec.Id, model, store, options.KvLeaseTtl, options.SuspendedKvLeaseTtl, bus, logger);
         Replies = new ReplyPublisher(spec.Id, bus, checkpoints, logger);
-        Prefill = spec.Serves(WorkerRole.Prefill) ? new PrefillRole(this) : null;
-        Decode = spec.Serves(WorkerRole.Decode) ? new DecodeRole(this) : null;
+        _roles = spec.Roles;
+        Prefill = spec.Can(WorkerRole.Prefill) ? new PrefillRole(this) : null;
+        Decode = spec.Can(WorkerRole.Decode) ? new DecodeRole(this) : null;
         Host.Start();
         Replies.Start();
     }
@@ -88,6 +89,37 @@ public sealed class EngineWorker : IAsyncDisposable
 
     /// <summary>The engine's load at the last report that reached the loop.</summary>
     private EngineLoad _lastLoad;
+
+    /// <summary>The roles it serves now: its configured ones until the scheduler moves it (elastic roles).</summary>
+    private volatile WorkerRole[] _roles;
+
+    /// <summary>When the last role assignment it took was decided.</summary>
+    private DateTimeOffset _rolesAt;
+
+    /// <summary>The roles it serves now.</summary>
+    public WorkerRole[] Roles => _roles;
+
+    /// <summary>Whether it serves <paramref name="role"/> now. A worker serving prefill and decode is colocated.</summary>
+    public bool ServesNow(WorkerRole role) => Array.IndexOf(_roles, role) >= 0;
+
+    /// <summary>
+    /// Takes the scheduler's move to other roles (a subset of what it can serve): reports and hand-offs follow them from
+    /// now; tasks already sent under the old roles still run. An assignment older than the last one taken is ignored.
+    /// </summary>
+    public Task<HandlerResult> AssignRolesAsync(RoleAssignment assignment, CancellationToken cancellationToken)
+    {
+        if (Dead || assignment.At < _rolesAt) return Task.FromResult(HandlerResult.Success);
+        WorkerRole[] roles = [.. assignment.Roles.Distinct()];
+        if (roles.Length == 0 || roles.Any(r => !Spec.Can(r)))
+        {
+            Logger.RoleAssignmentRefused(Id, string.Join('+', assignment.Roles), string.Join('+', Spec.CanServe));
+            return Task.FromResult(HandlerResult.Drop);
+        }
+        _rolesAt = assignment.At;
+        _roles = roles;
+        Logger.RolesAssigned(Id, string.Join('+', roles), assignment.Reason);
+        return Task.FromResult(HandlerResult.Success);
+    }
 
     /// <summary>Killed by an operator: it handles, reports and publishes nothing more.</summary>
     public bool Dead { get; private set; }
@@ -141,7 +173,7 @@ public sealed class EngineWorker : IAsyncDisposable
     {
         RequestId[] requests = Dead ? [] : await Host.InvokeAsync(s => s.Requests(), cancellationToken).ConfigureAwait(false);
         string state = Dead ? "dead" : Draining ? "draining" : "serving";
-        return new WorkerDescription(Id, Spec.Roles, state, requests);
+        return new WorkerDescription(Id, Roles, state, requests);
     }
 
     /// <summary>Releases held KV past its time and reports the worker's load; taken on the engine loop.</summary>
@@ -160,14 +192,16 @@ public sealed class EngineWorker : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         EngineLoad load = snapshot.IsCompletedSuccessfully ? snapshot.Result : _lastLoad;
         int prefillQueued = Math.Max(0, (Prefill?.InFlight ?? 0) - load.PrefillSequences);
-        RoleQueueDepth[] queues = [.. Spec.Roles.Select(role => role switch
+        WorkerRole[] roles = Roles;
+        RoleQueueDepth[] queues = [.. Spec.CanServe.Select(role => role switch
         {
             WorkerRole.Prefill => new RoleQueueDepth(role, prefillQueued, load.PrefillSequences),
             WorkerRole.Decode => new RoleQueueDepth(role, Decode?.Admitting ?? 0, load.DecodeSequences),
             _ => new RoleQueueDepth(role, 0, 0),
         })];
-        return new WorkerLoadReport(Id, Spec.Roles, queues, load.Running, load.FreeKvBlocks, load.TotalKvBlocks, now,
-            now + 3 * Options.ReportInterval, Options.MaxSequences, Draining, Model.Name, Model.Fingerprint);
+        return new WorkerLoadReport(Id, roles, queues, load.Running, load.FreeKvBlocks, load.TotalKvBlocks, now,
+            now + 3 * Options.ReportInterval, Options.MaxSequences, Draining, Model.Name, Model.Fingerprint,
+            Spec.Elastic ? Spec.CanServe : null);
     }
 
     /// <summary>Refuses a task for a model this worker does not serve.</summary>

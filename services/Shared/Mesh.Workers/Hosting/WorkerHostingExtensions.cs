@@ -22,7 +22,7 @@ public static class WorkerHostingExtensions
         WorkerOptions o = Bind(builder);
         string appId = builder.Configuration["APP_ID"] ?? builder.Environment.ApplicationName;
         string id = o.Id ?? $"{appId}-{Environment.MachineName}".ToLowerInvariant();
-        return builder.AddMeshWorkers([new WorkerSpec(new WorkerId(id), o.Roles.Length > 0 ? o.Roles : defaultRoles)]);
+        return builder.AddMeshWorkers([new WorkerSpec(new WorkerId(id), o.Roles.Length > 0 ? o.Roles : defaultRoles, o.Capabilities.Length > 0 ? o.Capabilities : null)]);
     }
 
     /// <summary>
@@ -51,17 +51,23 @@ public static class WorkerHostingExtensions
     private static void Subscribe(MeshBusBuilder bus, WorkerRegistry registry, WorkerSpec spec, WorkerOptions o)
     {
         WorkerId id = spec.Id;
-        if (spec.Serves(WorkerRole.Prefill))
+        if (spec.Can(WorkerRole.Prefill))
         {
             bus.Subscribe<PrefillTask>(Topics.ForWorker(Topics.Prefill, id),
                 async (task, ct) => await (await registry.GetAsync(id, ct).ConfigureAwait(false)).PrefillAsync(task, ct).ConfigureAwait(false),
                 new SubscriptionOptions { Group = id.Value, Concurrency = o.PrefillConcurrency, DeadLetterTopic = Topics.DeadLetterFor(Topics.Prefill) });
         }
-        if (spec.Serves(WorkerRole.Decode))
+        if (spec.Can(WorkerRole.Decode))
         {
             bus.Subscribe<DecodeTask>(Topics.ForWorker(Topics.Decode, id),
                 async (task, ct) => await (await registry.GetAsync(id, ct).ConfigureAwait(false)).DecodeAsync(task, ct).ConfigureAwait(false),
                 new SubscriptionOptions { Group = id.Value, Concurrency = o.DecodeConcurrency, DeadLetterTopic = Topics.DeadLetterFor(Topics.Decode) });
+        }
+        if (spec.Elastic)
+        {
+            bus.Subscribe<RoleAssignment>(Topics.ForWorker(Topics.WorkerRoles, id),
+                async (assignment, ct) => await (await registry.GetAsync(id, ct).ConfigureAwait(false)).AssignRolesAsync(assignment, ct).ConfigureAwait(false),
+                new SubscriptionOptions { Group = id.Value });
         }
         bus.Subscribe<CancelRequest>(Topics.ForWorker(Topics.Cancellations, id),
             async (cancel, ct) => await (await registry.GetAsync(id, ct).ConfigureAwait(false)).CancelAsync(cancel, ct).ConfigureAwait(false),

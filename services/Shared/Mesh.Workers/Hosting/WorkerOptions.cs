@@ -17,6 +17,9 @@ public sealed class WorkerOptions
     /// <summary>Roles this process serves; prefill and decode together is colocated mode (no KV transfer).</summary>
     public WorkerRole[] Roles { get; set; } = [];
 
+    /// <summary>Roles the scheduler may move this worker to (elastic roles), besides <see cref="Roles"/>; empty = none.</summary>
+    public WorkerRole[] Capabilities { get; set; } = [];
+
     /// <summary>The model: a .gguf file or a Hugging Face folder.</summary>
     public string? Model { get; set; }
 

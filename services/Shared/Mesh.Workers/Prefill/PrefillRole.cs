@@ -59,7 +59,7 @@ internal sealed class PrefillRole(EngineWorker worker)
             if (first.Finish == FinishReason.Cancelled) return null;
 
             SampledToken token = SamplingMapper.ToWire(first.Token, first.Logprob, first.TopLogprobs, worker.Model.Model.Tokenizer);
-            (KvRef kv, int cachedTokens) = worker.Spec.Serves(WorkerRole.Decode)
+            (KvRef kv, int cachedTokens) = worker.ServesNow(WorkerRole.Decode)
                 ? await worker.Host.InvokeAsync(s => HoldForLocalDecode(s, task, observer.SequenceId, salt), cancellationToken).ConfigureAwait(false)
                 : await WriteToCacheAsync(task, observer.SequenceId, salt, cachedBlocks, cancellationToken).ConfigureAwait(false);
             return new PrefillDone(task.Envelope, kv, token, task.TokenIds.Length, cachedTokens, worker.Id);
