@@ -23,6 +23,7 @@ public sealed class RequestMappingTests
              "seed":1234,"logprobs":true,"top_logprobs":3,"presence_penalty":0.5,"frequency_penalty":-0.5,
              "stream":true,"stream_options":{"include_usage":true},"user":"u1",
              "top_k":40,"min_p":0.05,"repetition_penalty":1.1,"ignore_eos":true,"priority":"offline",
+             "ttft_target_ms":250,"tpot_target_ms":40.5,
              "store":false,"metadata":{"a":"b"},"parallel_tool_calls":true,"something_new":1}
             """);
 
@@ -45,6 +46,7 @@ public sealed class RequestMappingTests
         MessageEnvelope envelope = published.Envelope;
         Assert.Equal(0, envelope.Attempt);
         Assert.Equal(Priority.Offline, envelope.Priority);
+        Assert.Equal(new ServiceTargets(250, 40.5), published.Targets);
         Assert.Equal(new TenantId("default"), envelope.TenantId);
         Assert.InRange(envelope.Deadline, before + TimeSpan.FromSeconds(10), DateTimeOffset.UtcNow + TimeSpan.FromSeconds(10));
     }
@@ -60,6 +62,7 @@ public sealed class RequestMappingTests
         AssertSampling(new SamplingParameters(MaxTokens: 100), published.Sampling);
         Assert.False(published.Stream);
         Assert.Equal(Priority.Online, published.Envelope.Priority);
+        Assert.Null(published.Targets);
     }
 
     [Fact]

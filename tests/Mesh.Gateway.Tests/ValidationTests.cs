@@ -88,6 +88,8 @@ public sealed class ValidationTests : IAsyncLifetime
     [InlineData("""{"model":"tiny","messages":[]}""", "invalid_value")]
     [InlineData("""{"model":"tiny","messages":[{"role":"user","content":"Hi"}],"top_p":2}""", "invalid_value")]
     [InlineData("""{"model":"tiny","messages":[{"role":"wizard","content":"Hi"}]}""", "invalid_value")]
+    [InlineData("""{"model":"tiny","messages":[{"role":"user","content":"Hi"}],"ttft_target_ms":0}""", "invalid_value")]
+    [InlineData("""{"model":"tiny","messages":[{"role":"user","content":"Hi"}],"tpot_target_ms":-5}""", "invalid_value")]
     [InlineData("""{"model":"tiny","messages":[{"role":"user","content":"Hi"}],"tools":[{}]}""", "unsupported_parameter")]
     public async Task Error_code_tells_the_kind_of_mistake(string json, string code)
     {

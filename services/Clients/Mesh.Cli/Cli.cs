@@ -26,7 +26,7 @@ public static class Cli
           model inspect PATH
                      Architecture, sizes, tensor types, tokenizer and chat format of a model.
           serve      [--model PATH] [--port N] [--prefill-workers N] [--decode-workers N] [--colocated]
-                     [--threads N] [--admin] [--journal DIR]
+                     [--threads N] [--elastic] [--admin] [--journal DIR]
                      The whole mesh in one process (as Mesh.Host): an OpenAI-compatible API on
                      http://127.0.0.1:N (default 8080). Without --model, a generated random model.
           chat       --url URL [--model NAME] [--api-key KEY] [--system TEXT] [--temperature T] [--max-tokens N]

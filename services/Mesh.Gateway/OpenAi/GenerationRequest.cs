@@ -35,6 +35,12 @@ internal abstract class GenerationRequest
     /// <summary><c>"online"</c> (default) or <c>"offline"</c>.</summary>
     public string? Priority { get; set; }
 
+    /// <summary>Time-to-first-token target in ms (online requests; default: the scheduler's).</summary>
+    public double? TtftTargetMs { get; set; }
+
+    /// <summary>Time-per-output-token target in ms (online requests; default: the scheduler's).</summary>
+    public double? TpotTargetMs { get; set; }
+
     // Read to be refused when set to something Mesh would silently not do.
     public JsonElement? LogitBias { get; set; }
 }

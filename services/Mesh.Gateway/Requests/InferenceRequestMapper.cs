@@ -76,7 +76,7 @@ internal sealed class InferenceRequestMapper(IOptions<GatewayOptions> options, G
             priority,
             now + options.Value.RequestTimeout,
             tenant);
-        var message = new InferenceRequest(envelope, model, prompt, sampling, instance.ReplyTopic, r.Stream ?? false);
+        var message = new InferenceRequest(envelope, model, prompt, sampling, instance.ReplyTopic, r.Stream ?? false, SamplingMapper.Targets(r));
         return new GatewayRequest(message, includeUsage, now.ToUnixTimeSeconds(), r.User);
     }
 

@@ -78,6 +78,15 @@ internal static class SamplingMapper
         _ => throw InvalidError("priority", $"Invalid 'priority': expected 'online' or 'offline', got '{value}'."),
     };
 
+    /// <summary>The request's latency targets, null when it names none; each must be a positive number of milliseconds.</summary>
+    public static ServiceTargets? Targets(GenerationRequest r)
+    {
+        if (r.TtftTargetMs is null && r.TpotTargetMs is null) return null;
+        if (r.TtftTargetMs is { } ttft && !(ttft > 0)) OutOfRange("ttft_target_ms", ttft, "(0, inf)");
+        if (r.TpotTargetMs is { } tpot && !(tpot > 0)) OutOfRange("tpot_target_ms", tpot, "(0, inf)");
+        return new ServiceTargets(r.TtftTargetMs, r.TpotTargetMs);
+    }
+
     /// <summary>Whether <c>stream_options</c> asks for a usage chunk; only allowed when streaming.</summary>
     public static bool IncludeUsage(GenerationRequest r)
     {
