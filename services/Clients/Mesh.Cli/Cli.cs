@@ -23,6 +23,9 @@ public static class Cli
                      Writes a deterministic random Llama model (presets: tiny, small, bench-134m, bench-336m).
           bench      --model PATH [--prompt N] [--gen M] [--threads T] [--repeats R] [--concurrent S] [--mesh-only] [--json]
                      Mesh against llama.cpp on the same GGUF: prefill/decode tok/s, ratio, bandwidth, roofline.
+          bench trace [--trace PATH] [--slice-start S --duration D] [--time-scale X] [--scale-tokens F]
+                     [--mode disaggregated|colocated|both] [--ttft-ms T --tpot-ms P] [--model PATH] [--json]
+                     Replays a real trace through the in-process mesh: TTFT/TPOT percentiles, goodput per layout.
           model inspect PATH
                      Architecture, sizes, tensor types, tokenizer and chat format of a model.
           serve      [--model PATH] [--port N] [--prefill-workers N] [--decode-workers N] [--colocated]
