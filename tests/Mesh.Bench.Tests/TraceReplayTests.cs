@@ -69,6 +69,34 @@ public sealed class TraceReplayTests(TinyTraceModel model) : IClassFixture<TinyT
     }
 
     [Fact]
+    public async Task An_offline_batch_beside_the_replay_completes_and_is_reported()
+    {
+        string trace = model.File("five-offline.csv");
+        await File.WriteAllTextAsync(trace, Csv);
+        var options = new TraceBenchOptions
+        {
+            TracePath = trace,
+            ModelPath = model.Path,
+            Shape = new TraceShape { SliceStart = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(0.5), TimeScale = 1, TokenScale = 1, MaxPrompt = 100, MaxGen = 10 },
+            Targets = new SloTargets(TtftMs: 60_000, TpotMs: 60_000),
+            Threads = 1,
+            Drain = TimeSpan.FromSeconds(60),
+            Modes = [TraceMode.Disaggregated],
+            OfflineRequests = 3,
+            OfflineTokens = 20,
+        };
+
+        TraceReport report = await TraceBench.RunAsync(options, TextWriter.Null, CancellationToken.None);
+
+        ModeRun run = Assert.Single(report.Modes);
+        Assert.Equal(5, run.Report.Completed);
+        Assert.Equal((3, 3), (run.Offline!.Sent, run.Offline.Completed));
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(TraceJson.Of(report), TraceJsonContext.Default.TraceJson));
+        Assert.Equal(3, json.RootElement.GetProperty("modes")[0].GetProperty("offline").GetProperty("completed").GetInt32());
+        Assert.Throws<ArgumentException>(() => (options with { OfflineRequests = -1 }).Validate());
+    }
+
+    [Fact]
     public async Task A_repeated_Mooncake_prefix_is_served_from_the_cache()
     {
         string trace = model.File("pair.jsonl");

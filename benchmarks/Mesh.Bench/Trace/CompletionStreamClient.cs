@@ -46,6 +46,41 @@ public sealed class CompletionStreamClient(HttpClient http, string model, SloTar
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>The body of an offline (batch) request: <paramref name="prompt"/>, <paramref name="maxTokens"/> with ignore_eos, not streamed.</summary>
+    public byte[] OfflineBody(int[] prompt, int maxTokens)
+    {
+        var buffer = new ArrayBufferWriter<byte>(prompt.Length * 6 + 128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", model);
+            json.WriteStartArray("prompt");
+            foreach (int id in prompt) json.WriteNumberValue(id);
+            json.WriteEndArray();
+            json.WriteNumber("max_tokens", maxTokens);
+            json.WriteBoolean("ignore_eos", true);
+            json.WriteString("priority", "offline");
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Posts an offline body and reports whether it completed (200).</summary>
+    public async Task<bool> SendOfflineAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = Json;
+            using HttpResponseMessage response = await http.PostAsync("/v1/completions", content, cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Posts <paramref name="body"/> now and reads the stream to its end. Every failure (HTTP status, error event, a
     /// stream that ends without a finish reason or <c>[DONE]</c>, a transport error, <paramref name="cancellationToken"/>)

@@ -45,6 +45,9 @@ public sealed class InProcessMesh : IAsyncDisposable
     /// <summary>Longest prompt + answer the mesh admits.</summary>
     public int MaxContext { get; }
 
+    /// <summary>Offline decodes the scheduler has preempted so far.</summary>
+    public long Preemptions => _app.Services.GetRequiredService<Mesh.Scheduler.Telemetry.SchedulerMetrics>().PreemptionCount;
+
     /// <summary>The engine settings the bench runs with (per engine): Mesh.Workers' defaults, with the KV pools sized
     /// for a shared machine rather than 1 GiB each.</summary>
     public static IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>

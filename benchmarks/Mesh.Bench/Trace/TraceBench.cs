@@ -49,11 +49,25 @@ public static class TraceBench
         log.WriteLine($"{name}: mesh up at {mesh.Address}, replaying…");
 
         MachineLoad.Sample load = MachineLoad.Start();
+        Task<bool>[] offline = [.. Enumerable.Range(0, options.OfflineRequests).Select(i =>
+            client.SendOfflineAsync(client.OfflineBody(prompts.Build(Offline(i)), options.OfflineTokens), cancellationToken))];
+        if (offline.Length > 0) log.WriteLine($"{name}: {offline.Length} offline requests of {options.OfflineTokens} tokens sent beside the replay");
         var (outcomes, makespan) = await TraceReplayer.RunAsync(client, requests, prompts, options.Drain, cancellationToken);
-        var run = new ModeRun(ModeReport.Of(name, outcomes, makespan, options.Targets), load.Stop());
+        MachineLoad stopped = load.Stop();
+        OfflineLoad? batch = null;
+        if (offline.Length > 0)
+        {
+            bool[] done = await Task.WhenAll(offline).WaitAsync(options.Drain + options.Drain, cancellationToken);
+            batch = new OfflineLoad(offline.Length, done.Count(d => d), mesh.Preemptions);
+            log.WriteLine($"{name}: offline {batch.Completed}/{batch.Sent} completed, {batch.Preemptions} preemptions");
+        }
+        var run = new ModeRun(ModeReport.Of(name, outcomes, makespan, options.Targets), stopped, batch);
         log.WriteLine($"{name}: {run.Report.Completed}/{run.Report.Requests} completed in {makespan.TotalSeconds:F1} s");
         return run;
     }
+
+    /// <summary>The i-th offline request's prompt shape: 64 tokens.</summary>
+    private static ShapedRequest Offline(int i) => new(-2 - i, TimeSpan.Zero, 64, 1, 1, new TraceRequest(TimeSpan.Zero, 64, 1));
 
     /// <summary>The untimed first request of each mesh: 64 prompt tokens, 8 answer tokens.</summary>
     private static readonly ShapedRequest WarmUp = new(-1, TimeSpan.Zero, 64, 8, 1, new TraceRequest(TimeSpan.Zero, 64, 8));

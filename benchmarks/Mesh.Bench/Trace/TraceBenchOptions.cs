@@ -46,6 +46,12 @@ public sealed record TraceBenchOptions
     /// <summary>Seeds the prompts' token ids (the same seed sends the same prompts in every mode).</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>Offline requests (Mesh's <c>priority: offline</c>) sent at the start of each replay, as batch work beside the online trace; 0 = none.</summary>
+    public int OfflineRequests { get; init; }
+
+    /// <summary>Tokens each offline request generates.</summary>
+    public int OfflineTokens { get; init; } = 512;
+
     /// <exception cref="ArgumentException">A value out of range (the shape is checked against the served model later).</exception>
     public void Validate()
     {
@@ -56,6 +62,7 @@ public sealed record TraceBenchOptions
         if (DecodeWorkers is < 1 or > 64) throw new ArgumentException($"--decode-workers must be 1 to 64, got {DecodeWorkers}");
         if (ColocatedWorkers is < 1 or > 64) throw new ArgumentException($"--colocated-workers must be 1 to 64, got {ColocatedWorkers}");
         if (Threads < 0) throw new ArgumentException($"--threads must be ≥ 0, got {Threads}");
+        if (OfflineRequests < 0 || OfflineTokens < 1) throw new ArgumentException($"--offline must be ≥ 0 and --offline-tokens ≥ 1, got {OfflineRequests} and {OfflineTokens}");
         if (Drain <= TimeSpan.Zero) throw new ArgumentException($"--drain must be > 0 s, got {Drain.TotalSeconds} s");
     }
 

@@ -29,7 +29,8 @@ public sealed record TraceJson(
 public sealed record ModeJson(
     string Mode, int Requests, int Completed, int Failed, int Rejected, double MakespanS, double RequestsPerS, double OutputTokensPerS,
     long PromptTokens, long CachedPromptTokens, long OutputTokens, LatencySummary? TtftMs, LatencySummary? TpotMs, int Good, double GoodputFraction,
-    double GoodputRequestsPerS, double? LoadAvgBefore, double? LoadAvgAfter, double? SelfCores, double? OtherCores, IReadOnlyList<string> Errors)
+    double GoodputRequestsPerS, double? LoadAvgBefore, double? LoadAvgAfter, double? SelfCores, double? OtherCores, IReadOnlyList<string> Errors,
+    OfflineLoad? Offline)
 {
     public static ModeJson Of(ModeRun run)
     {
@@ -39,7 +40,7 @@ public sealed record ModeJson(
             Math.Round(m.OutputTokensPerSecond, 1), m.PromptTokens, m.CachedPromptTokens, m.OutputTokens, Rounded(m.TtftMs), Rounded(m.TpotMs), m.Good,
             Math.Round(m.GoodputFraction, 4), Math.Round(m.GoodputPerSecond, 3),
             run.Load.LoadBefore, run.Load.LoadAfter, TraceJson.Round(run.Load.SelfCores, 2), TraceJson.Round(run.Load.OtherCores, 2),
-            m.FirstErrors);
+            m.FirstErrors, run.Offline);
     }
 
     private static LatencySummary? Rounded(LatencySummary? s) =>

@@ -3,7 +3,10 @@ using System.Globalization;
 namespace Mesh.Bench.Trace;
 
 /// <summary>One mode's numbers and how busy the machine was meanwhile.</summary>
-public sealed record ModeRun(ModeReport Report, MachineLoad Load);
+public sealed record ModeRun(ModeReport Report, MachineLoad Load, OfflineLoad? Offline = null);
+
+/// <summary>The offline batch sent beside a replay: how many, how many completed, and the preemptions the scheduler counted.</summary>
+public sealed record OfflineLoad(int Sent, int Completed, long Preemptions);
 
 /// <summary>Everything one <c>mesh bench trace</c> run measured.</summary>
 /// <param name="Trace">The trace file's name.</param>

@@ -24,7 +24,8 @@ public static class Cli
           bench      --model PATH [--prompt N] [--gen M] [--threads T] [--repeats R] [--concurrent S] [--mesh-only] [--json]
                      Mesh against llama.cpp on the same GGUF: prefill/decode tok/s, ratio, bandwidth, roofline.
           bench trace [--trace PATH] [--slice-start S --duration D] [--time-scale X] [--scale-tokens F]
-                     [--mode disaggregated|colocated|both] [--ttft-ms T --tpot-ms P] [--model PATH] [--json]
+                     [--mode disaggregated|colocated|both] [--ttft-ms T --tpot-ms P] [--offline N --offline-tokens M]
+                     [--model PATH] [--json]
                      Replays a real trace through the in-process mesh: TTFT/TPOT percentiles, goodput per layout.
           model inspect PATH
                      Architecture, sizes, tensor types, tokenizer and chat format of a model.

@@ -63,6 +63,8 @@ public static class BenchCommand
             Threads = cl.Int("threads", d.Threads),
             Drain = Seconds(cl, "drain", d.Drain),
             Seed = cl.Int("seed", d.Seed),
+            OfflineRequests = cl.Int("offline", d.OfflineRequests),
+            OfflineTokens = cl.Int("offline-tokens", d.OfflineTokens),
         };
         string mode = cl.String("mode") ?? "both";
         bool json = cl.Has("json");
