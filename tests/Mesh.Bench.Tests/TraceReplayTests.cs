@@ -26,15 +26,7 @@ public sealed class TraceReplayTests(TinyTraceModel model) : IClassFixture<TinyT
     {
         string trace = model.File("five.csv");
         await File.WriteAllTextAsync(trace, Csv);
-        var options = new TraceBenchOptions
-        {
-            TracePath = trace,
-            ModelPath = model.Path,
-            Shape = new TraceShape { SliceStart = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(0.5), TimeScale = 1, TokenScale = 1, MaxPrompt = 100, MaxGen = 10 },
-            Targets = new SloTargets(TtftMs: 60_000, TpotMs: 60_000),
-            Threads = 1,
-            Drain = TimeSpan.FromSeconds(60),
-        };
+        TraceBenchOptions options = FiveRequests(trace);
 
         TraceReport report = await TraceBench.RunAsync(options, TextWriter.Null, CancellationToken.None);
 
@@ -73,18 +65,7 @@ public sealed class TraceReplayTests(TinyTraceModel model) : IClassFixture<TinyT
     {
         string trace = model.File("five-offline.csv");
         await File.WriteAllTextAsync(trace, Csv);
-        var options = new TraceBenchOptions
-        {
-            TracePath = trace,
-            ModelPath = model.Path,
-            Shape = new TraceShape { SliceStart = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(0.5), TimeScale = 1, TokenScale = 1, MaxPrompt = 100, MaxGen = 10 },
-            Targets = new SloTargets(TtftMs: 60_000, TpotMs: 60_000),
-            Threads = 1,
-            Drain = TimeSpan.FromSeconds(60),
-            Modes = [TraceMode.Disaggregated],
-            OfflineRequests = 3,
-            OfflineTokens = 20,
-        };
+        TraceBenchOptions options = FiveRequests(trace) with { Modes = [TraceMode.Disaggregated], OfflineRequests = 3, OfflineTokens = 20 };
 
         TraceReport report = await TraceBench.RunAsync(options, TextWriter.Null, CancellationToken.None);
 
@@ -95,6 +76,17 @@ public sealed class TraceReplayTests(TinyTraceModel model) : IClassFixture<TinyT
         Assert.Equal(3, json.RootElement.GetProperty("modes")[0].GetProperty("offline").GetProperty("completed").GetInt32());
         Assert.Throws<ArgumentException>(() => (options with { OfflineRequests = -1 }).Validate());
     }
+
+    /// <summary>The five-request replay of <paramref name="trace"/> on the tiny model, with targets no run can miss.</summary>
+    private TraceBenchOptions FiveRequests(string trace) => new()
+    {
+        TracePath = trace,
+        ModelPath = model.Path,
+        Shape = new TraceShape { SliceStart = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(0.5), TimeScale = 1, TokenScale = 1, MaxPrompt = 100, MaxGen = 10 },
+        Targets = new SloTargets(TtftMs: 60_000, TpotMs: 60_000),
+        Threads = 1,
+        Drain = TimeSpan.FromSeconds(60),
+    };
 
     [Fact]
     public async Task A_repeated_Mooncake_prefix_is_served_from_the_cache()

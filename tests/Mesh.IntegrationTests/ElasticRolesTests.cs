@@ -36,7 +36,7 @@ public sealed class ElasticRolesTests(TinyModel model) : IClassFixture<TinyModel
         InferenceRequest[] first = [.. Enumerable.Range(0, 4).Select(i => Harness.Request(new TokenPrompt(TinyModel.Prompt(60 + i, 30)), sampling))];
         foreach (InferenceRequest r in first) await mesh.Bus.PublishAsync(Topics.Requests, r);
 
-        EngineWorker moved = await WaitForAsync(() => decoders.FirstOrDefault(d => d.ServesNow(WorkerRole.Prefill)));
+        EngineWorker moved = await Poll.UntilAsync(() => decoders.FirstOrDefault(d => d.ServesNow(WorkerRole.Prefill)));
         Assert.Equal([WorkerRole.Prefill], moved.Roles);
         InferenceRequest late = Harness.Request(new TokenPrompt(TinyModel.Prompt(70, 30)), sampling);
         RequestReplies lateReplies = await mesh.RunAsync(late);      // runs while prefill-0 is still held
@@ -52,15 +52,5 @@ public sealed class ElasticRolesTests(TinyModel model) : IClassFixture<TinyModel
         (long prefilledOnMoved, _) = await mesh.ComputedAsync(moved.Id.Value);
         Assert.True(prefilledOnMoved >= 30, $"the moved worker prefilled {prefilledOnMoved} tokens");
         Assert.IsType<Completed>(await lateReplies.End);
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<T?> probe) where T : class
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            if (probe() is { } found) return found;
-            await Task.Delay(20, timeout.Token);
-        }
     }
 }

@@ -86,7 +86,7 @@ public sealed class FaultToleranceTests(TinyModel model) : IClassFixture<TinyMod
         InferenceRequest request = Harness.Request(new TokenPrompt(prompt), sampling);
         RequestReplies replies = mesh.Replies.For(request.Envelope.RequestId);
         await mesh.Bus.PublishAsync(Topics.Requests, request);
-        EngineWorker victim = await WaitForAsync(() => prefills.FirstOrDefault(w => w.Prefill!.InFlight > 0));
+        EngineWorker victim = await Poll.UntilAsync(() => prefills.FirstOrDefault(w => w.Prefill!.InFlight > 0));
         Task kill = victim.KillAsync();
         hold.Release(2);
         await kill;
@@ -126,7 +126,7 @@ public sealed class FaultToleranceTests(TinyModel model) : IClassFixture<TinyMod
             Assert.Empty(replies.Conflicts);
             Assert.Equal(FinishReason.Length, completed.FinishReason);
             Assert.True(Directory.Exists(journal), "the scheduler wrote no journal");
-            await WaitForAsync(() => Directory.EnumerateFiles(journal).Any() ? null : journal);   // finished: the entry is gone
+            await Poll.UntilAsync(() => Directory.EnumerateFiles(journal).Any() ? null : journal);   // finished: the entry is gone
         }
         finally
         {
@@ -176,15 +176,5 @@ public sealed class FaultToleranceTests(TinyModel model) : IClassFixture<TinyMod
             if (d.Requests.Contains(request)) return worker;
         }
         throw new InvalidOperationException($"no decode worker runs request {request}");
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<T?> probe) where T : class
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            if (probe() is { } found) return found;
-            await Task.Delay(5, timeout.Token);
-        }
     }
 }

@@ -20,16 +20,8 @@ public sealed class CompletionStreamClient(HttpClient http, string model, SloTar
     /// <summary>The request body of <paramref name="request"/> with <paramref name="prompt"/>; built before the replay clock starts.</summary>
     public byte[] Body(ShapedRequest request, int[] prompt)
     {
-        var buffer = new ArrayBufferWriter<byte>(prompt.Length * 6 + 256);
-        using (var json = new Utf8JsonWriter(buffer))
+        return Write(prompt, request.MaxTokens, json =>
         {
-            json.WriteStartObject();
-            json.WriteString("model", model);
-            json.WriteStartArray("prompt");
-            foreach (int id in prompt) json.WriteNumberValue(id);
-            json.WriteEndArray();
-            json.WriteNumber("max_tokens", request.MaxTokens);
-            json.WriteBoolean("ignore_eos", true);
             if (targets is { } t)
             {
                 json.WriteNumber("ttft_target_ms", t.TtftMs);
@@ -41,15 +33,16 @@ public sealed class CompletionStreamClient(HttpClient http, string model, SloTar
             json.WriteStartObject("stream_options");
             json.WriteBoolean("include_usage", true);
             json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
+        });
     }
 
     /// <summary>The body of an offline (batch) request: <paramref name="prompt"/>, <paramref name="maxTokens"/> with ignore_eos, not streamed.</summary>
-    public byte[] OfflineBody(int[] prompt, int maxTokens)
+    public byte[] OfflineBody(int[] prompt, int maxTokens) => Write(prompt, maxTokens, json => json.WriteString("priority", "offline"));
+
+    /// <summary>A completions body: model, token-id prompt, max_tokens with ignore_eos, then what <paramref name="rest"/> writes.</summary>
+    private byte[] Write(int[] prompt, int maxTokens, Action<Utf8JsonWriter> rest)
     {
-        var buffer = new ArrayBufferWriter<byte>(prompt.Length * 6 + 128);
+        var buffer = new ArrayBufferWriter<byte>(prompt.Length * 6 + 256);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
@@ -59,7 +52,7 @@ public sealed class CompletionStreamClient(HttpClient http, string model, SloTar
             json.WriteEndArray();
             json.WriteNumber("max_tokens", maxTokens);
             json.WriteBoolean("ignore_eos", true);
-            json.WriteString("priority", "offline");
+            rest(json);
             json.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
