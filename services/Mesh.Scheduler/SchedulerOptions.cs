@@ -27,6 +27,12 @@ public sealed class SchedulerOptions
     /// <summary>Placement: prompt tokens one running decode on a colocated worker is worth.</summary>
     public int DecodePenaltyTokens { get; set; } = 32;
 
+    /// <summary>A prefill not answered within this long is presumed stuck: its worker is told to stop it and it is retried elsewhere.</summary>
+    public TimeSpan PrefillTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Wait before a retried request is placed again; doubles with each retry (capped at 30 s).</summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Requests waiting for a worker before new ones are refused as overloaded.</summary>
     public int MaxWaitingRequests { get; set; } = 4096;
 

@@ -17,6 +17,7 @@ internal sealed class SchedulerOptionsValidator : IValidateOptions<SchedulerOpti
         if (o.MaxWaitingRequests < 1 || o.InboxCapacity < 1) errors.Add($"{s}:MaxWaitingRequests and InboxCapacity must be ≥ 1.");
         if (o.DefaultDeadline <= TimeSpan.Zero || o.TickInterval <= TimeSpan.Zero) errors.Add($"{s}:DefaultDeadline and TickInterval must be positive.");
         if (o.TtftTarget <= TimeSpan.Zero || o.TpotTarget <= TimeSpan.Zero) errors.Add($"{s}:TtftTarget and TpotTarget must be positive.");
+        if (o.PrefillTimeout <= TimeSpan.Zero || o.RetryBackoff < TimeSpan.Zero) errors.Add($"{s}:PrefillTimeout must be positive and RetryBackoff not negative.");
         if (o.OfflinePrefillsPerWorker < 0) errors.Add($"{s}:OfflinePrefillsPerWorker must be 0 or more.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

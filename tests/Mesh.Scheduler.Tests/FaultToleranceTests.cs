@@ -16,7 +16,7 @@ public sealed class FaultToleranceTests
     private const string Reply = "mesh.replies.test";
     private static readonly KvLayout Layout = new(KvDType.F32, 16, 2, 2, 16);
     private readonly List<Outbound> _out = [];
-    private SchedulerCore _core = new(new SchedulerOptions { BlockSize = 16, MaxAttempts = 3 }, NullLogger.Instance);
+    private SchedulerCore _core = new(new SchedulerOptions { BlockSize = 16, MaxAttempts = 3, RetryBackoff = TimeSpan.Zero }, NullLogger.Instance);
 
     private List<Outbound> Apply(object message, DateTimeOffset? at = null)
     {
@@ -142,6 +142,25 @@ public sealed class FaultToleranceTests
     }
 
     [Fact]
+    public void A_stuck_prefill_is_retried_elsewhere_after_its_timeout_and_a_backoff()
+    {
+        _core = new SchedulerCore(new SchedulerOptions
+        {
+            BlockSize = 16, PrefillTimeout = TimeSpan.FromSeconds(30), RetryBackoff = TimeSpan.FromSeconds(1),
+        }, NullLogger.Instance);
+        Apply(Prefill("prefill-0") with { LeaseExpiry = Now.AddMinutes(5) });
+        Apply(Admitted("r1"));
+        Assert.Empty(Apply(new Tick(), Now.AddSeconds(29)));
+
+        Outbound cancel = Assert.Single(Apply(new Tick(), Now.AddSeconds(30)));     // timed out: stopped, then backing off
+        Assert.Equal(("mesh.cancellations.prefill-0", 0), (cancel.Topic, ((CancelRequest)cancel.Message).Envelope.Attempt));
+        Assert.Empty(Apply(new Tick(), Now.AddSeconds(30.5)));
+
+        PrefillTask retry = Assert.IsType<PrefillTask>(Assert.Single(Apply(new Tick(), Now.AddSeconds(31))).Message);
+        Assert.Equal(1, retry.Envelope.Attempt);
+    }
+
+    [Fact]
     public void Offline_prompts_wait_while_online_prompts_wait()
     {
         Apply(Admitted("batch", priority: Priority.Offline));
@@ -193,7 +212,7 @@ public sealed class FaultToleranceTests
         JournalEntry[] entries = [.. changes.Select(c => c.Entry!).OrderBy(e => e.Admitted.Id.Value)];
         Assert.Equal(2, entries.Length);
 
-        _core = new SchedulerCore(new SchedulerOptions { BlockSize = 16, MaxAttempts = 3 }, NullLogger.Instance);
+        _core = new SchedulerCore(new SchedulerOptions { BlockSize = 16, MaxAttempts = 3, RetryBackoff = TimeSpan.Zero }, NullLogger.Instance);
         _out.Clear();
         _core.Recover(entries, Now, _out);
         Assert.Equal(

@@ -10,7 +10,7 @@ namespace Mesh.Scheduler.Tests;
 public sealed class SchedulerCoreTests
 {
     private const string Reply = "mesh.replies.test";
-    private readonly SchedulerCore _core = new(new SchedulerOptions { BlockSize = 16, MaxAttempts = 3 }, NullLogger.Instance);
+    private readonly SchedulerCore _core = new(new SchedulerOptions { BlockSize = 16, MaxAttempts = 3, RetryBackoff = TimeSpan.Zero }, NullLogger.Instance);
     private readonly List<Outbound> _out = [];
 
     private static readonly KvLayout Layout = new(KvDType.F32, 16, 2, 2, 16);

@@ -27,6 +27,9 @@ public sealed class RequestState(AdmittedRequest admitted, DateTimeOffset admitt
     /// <summary>When its prefill was sent (for the prefill rate admission predicts with).</summary>
     public DateTimeOffset PrefillSentAt { get; set; }
 
+    /// <summary>Not placed before then (a retry's backoff).</summary>
+    public DateTimeOffset NotBefore { get; set; }
+
     /// <summary>When its first token was ready.</summary>
     public DateTimeOffset? FirstTokenAt { get; set; }
 

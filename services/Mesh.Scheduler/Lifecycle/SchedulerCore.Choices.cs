@@ -18,6 +18,7 @@ public sealed partial class SchedulerCore
         foreach (RequestState state in Ordered(RequestPhase.Decoding))
         {
             if (state.IsOffline && onlineUnplaced > 0) break;
+            if (state.NotBefore > now) continue;   // backing off after a retry: not short of room
             foreach (ChoiceState choice in state.Choices)
             {
                 if (choice.Phase != ChoicePhase.AwaitingDecode || !_requests.ContainsKey(state.Id)) continue;
@@ -39,6 +40,7 @@ public sealed partial class SchedulerCore
     private bool TryDecode(RequestState state, ChoiceState choice, DateTimeOffset now, List<Outbound> output)
     {
         if (choice.Phase != ChoicePhase.AwaitingDecode) return true;
+        if (state.NotBefore > now) return false;
         PrefillDone done = state.HandOff!;
         KvRef kv = choice.Checkpoint?.Kv ?? done.Kv;
         int total = done.PromptTokenCount + state.Admitted.Sampling.MaxTokens;
@@ -176,6 +178,7 @@ public sealed partial class SchedulerCore
             return;
         }
         state.Retries++;
+        state.NotBefore = now + Backoff(state.Retries);
         choice.Phase = ChoicePhase.AwaitingDecode;
         choice.Attempt = ++state.Attempt;
         metrics?.Migrated();

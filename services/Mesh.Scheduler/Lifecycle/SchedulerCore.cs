@@ -116,6 +116,11 @@ public sealed partial class SchedulerCore(SchedulerOptions options, ILogger logg
     private void TryPrefill(RequestState state, DateTimeOffset now, List<Outbound> output)
     {
         AdmittedRequest a = state.Admitted;
+        if (state.NotBefore > now)
+        {
+            state.Phase = RequestPhase.Waiting;
+            return;
+        }
         IEnumerable<WorkerView> candidates = state.IsOffline
             ? Workers.All.Where(w => OfflinePrefills(w.Id) < options.OfflinePrefillsPerWorker)
             : Workers.All;
@@ -234,6 +239,11 @@ public sealed partial class SchedulerCore(SchedulerOptions options, ILogger logg
                 }
             }
         }
+        foreach (RequestState state in _requests.Values.Where(r => r.Phase == RequestPhase.Prefilling && r.PrefillSentAt + options.PrefillTimeout <= now).ToArray())
+        {
+            output.Add(CancelOn(state.Worker!.Value, state.Envelope, "prefill timed out; the request is retried elsewhere"));
+            RetryOrFail(state, FailureCodes.WorkerLost, $"worker {state.Worker} did not finish the prefill within {options.PrefillTimeout.TotalSeconds:F0} s", now, output);
+        }
         foreach (RequestState state in _requests.Values.Where(r => r.Admitted.Deadline <= now).ToArray())
         {
             CancelEverywhere(state, "deadline exceeded", output);
@@ -286,11 +296,16 @@ public sealed partial class SchedulerCore(SchedulerOptions options, ILogger logg
         CancelChoicesQuietly(state, "the request is retried from its prompt", output);
         state.Retries++;
         state.Attempt++;
+        state.NotBefore = now + Backoff(state.Retries);
         metrics?.Retried();
         logger.Retrying(state.Id, state.Attempt, code, message);
         Journal(state);
         Start(state, now, output);
     }
+
+    /// <summary>The wait before retry <paramref name="retries"/>: the backoff, doubled per retry, at most 30 s.</summary>
+    private TimeSpan Backoff(int retries) =>
+        TimeSpan.FromTicks(Math.Min(options.RetryBackoff.Ticks * (1L << Math.Min(retries - 1, 20)), TimeSpan.FromSeconds(30).Ticks));
 
     /// <summary>Ends the request with a failure the client sees.</summary>
     private void Fail(RequestState state, string code, string message, bool retryable, List<Outbound> output)
