@@ -14,6 +14,8 @@ public sealed record BenchOptions
     public int Repeats { get; init; } = 5;
     /// <summary>Sequences decoded together in the concurrency run (Mesh only); 0 or 1 skips it.</summary>
     public int Concurrent { get; init; } = 8;
+    /// <summary>Quantized weights multiply int8-quantized activations, as llama.cpp does (EngineOptions.QuantizeQ8Activations).</summary>
+    public bool QuantizeActivations { get; init; }
     /// <summary>Skip llama.cpp (Mesh alone, e.g. where its native library cannot load).</summary>
     public bool MeshOnly { get; init; }
     /// <summary>Size of the buffer the bandwidth probe reads.</summary>

@@ -25,6 +25,7 @@ public sealed class MeshPeer : IDisposable
             MaxBatchTokens = Math.Clamp(o.PromptTokens, Math.Max(1, o.Concurrent), 512),
             MaxContext = o.PromptTokens + o.GenTokens + 1,
             PrefixCaching = false,
+            QuantizeQ8Activations = o.QuantizeActivations,
         });
     }
 

@@ -12,7 +12,7 @@ public static class BenchCommand
     public static int Run(string[] args)
     {
         if (args is ["trace", .. var traceArgs]) return RunTrace(traceArgs);
-        var cl = CommandLine.Parse(args, new HashSet<string> { "json", "mesh-only" });
+        var cl = CommandLine.Parse(args, new HashSet<string> { "json", "mesh-only", "quantize-activations" });
         var options = new BenchOptions
         {
             ModelPath = cl.Required("model"),
@@ -22,6 +22,7 @@ public static class BenchCommand
             Repeats = cl.Int("repeats", 5),
             Concurrent = cl.Int("concurrent", 8),
             MeshOnly = cl.Has("mesh-only"),
+            QuantizeActivations = cl.Has("quantize-activations"),
         };
         bool json = cl.Has("json");
         cl.RejectUnknown();
