@@ -38,14 +38,14 @@ public sealed class BusClientTests
         await using BusHost host = await BusHost.StartAsync();
         host.Scheduler.Script = r =>
         [
-            Replies.Chunk(r, 0, 2, "c"),
-            Replies.Done(r, 0, FinishReason.Stop, 3, 4),
-            Replies.Chunk(r, 0, 0, "a"),
-            Replies.Chunk(r, 0, 0, "a", attempt: 1),
-            Replies.Chunk(r, 0, 3, "d", finish: FinishReason.Stop),
-            Replies.Chunk(r, 0, 2, "c", attempt: 1),
-            Replies.Chunk(r, 0, 1, "b"),
-            Replies.Chunk(r, 0, 3, "d", finish: FinishReason.Stop, attempt: 1),
+            ScriptedReplies.Chunk(r, 0, 2, "c"),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 3, 4),
+            ScriptedReplies.Chunk(r, 0, 0, "a"),
+            ScriptedReplies.Chunk(r, 0, 0, "a", attempt: 1),
+            ScriptedReplies.Chunk(r, 0, 3, "d", finish: FinishReason.Stop),
+            ScriptedReplies.Chunk(r, 0, 2, "c", attempt: 1),
+            ScriptedReplies.Chunk(r, 0, 1, "b"),
+            ScriptedReplies.Chunk(r, 0, 3, "d", finish: FinishReason.Stop, attempt: 1),
         ];
 
         await using MeshReplyStream replies = await host.Client.SubmitAsync(host.Client.CreateRequest("tiny", Hi));
@@ -64,13 +64,13 @@ public sealed class BusClientTests
         await using BusHost host = await BusHost.StartAsync();
         host.Scheduler.Script = r =>
         [
-            Replies.Chunk(r, 1, 1, "y", finish: FinishReason.Length),
-            Replies.Chunk(r, 0, 1, "b"),
-            Replies.Done(r, 1, FinishReason.Length, 5, 2),
-            Replies.Chunk(r, 1, 0, "x"),
-            Replies.Chunk(r, 0, 0, "a"),
-            Replies.Done(r, 0, FinishReason.Stop, 5, 3),
-            Replies.Chunk(r, 0, 2, "c", finish: FinishReason.Stop),
+            ScriptedReplies.Chunk(r, 1, 1, "y", finish: FinishReason.Length),
+            ScriptedReplies.Chunk(r, 0, 1, "b"),
+            ScriptedReplies.Done(r, 1, FinishReason.Length, 5, 2),
+            ScriptedReplies.Chunk(r, 1, 0, "x"),
+            ScriptedReplies.Chunk(r, 0, 0, "a"),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 5, 3),
+            ScriptedReplies.Chunk(r, 0, 2, "c", finish: FinishReason.Stop),
         ];
         InferenceRequest request = host.Client.CreateRequest("tiny", Hi, new SamplingParameters(N: 2));
 
@@ -95,10 +95,10 @@ public sealed class BusClientTests
         await using BusHost host = await BusHost.StartAsync();
         host.Scheduler.Script = r =>
         [
-            Replies.Done(r, 0, FinishReason.Stop, 5, 3),
-            Replies.Chunk(r, 0, 1, "b", [2]),
-            Replies.Chunk(r, 0, 0, "a", [1]),
-            Replies.Chunk(r, 0, 2, "c", [3]),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 5, 3),
+            ScriptedReplies.Chunk(r, 0, 1, "b", [2]),
+            ScriptedReplies.Chunk(r, 0, 0, "a", [1]),
+            ScriptedReplies.Chunk(r, 0, 2, "c", [3]),
         ];
 
         MeshCompletion answer = await host.Client.CompleteAsync(host.Client.CreateRequest("tiny", Hi));
@@ -111,7 +111,7 @@ public sealed class BusClientTests
     public async Task A_failure_ends_the_stream_with_its_code()
     {
         await using BusHost host = await BusHost.StartAsync();
-        host.Scheduler.Script = r => [Replies.Chunk(r, 0, 0, "a"), Replies.Fail(r, FailureCodes.KvMismatch, "layout changed", retryable: true)];
+        host.Scheduler.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "a"), ScriptedReplies.Fail(r, FailureCodes.KvMismatch, "layout changed", retryable: true)];
 
         await using MeshReplyStream replies = await host.Client.SubmitAsync(host.Client.CreateRequest("tiny", Hi));
         List<string> seen = [];
@@ -130,7 +130,7 @@ public sealed class BusClientTests
     public async Task Leaving_a_stream_unfinished_cancels_the_request_in_the_mesh()
     {
         await using BusHost host = await BusHost.StartAsync();
-        host.Scheduler.Script = r => [Replies.Chunk(r, 0, 0, "a", attempt: 2), Replies.Chunk(r, 0, 1, "b", attempt: 2)];
+        host.Scheduler.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "a", attempt: 2), ScriptedReplies.Chunk(r, 0, 1, "b", attempt: 2)];
 
         MeshReplyStream replies = await host.Client.SubmitAsync(host.Client.CreateRequest("tiny", Hi));
         await foreach (ReplyMessage _ in replies.ReadAllAsync()) break;
@@ -160,7 +160,7 @@ public sealed class BusClientTests
     public async Task No_final_reply_by_the_deadline_is_deadline_exceeded_and_cancels()
     {
         await using BusHost host = await BusHost.StartAsync(new MeshClientOptions { ClientId = "slow", RequestTimeout = TimeSpan.FromMilliseconds(300) });
-        host.Scheduler.Script = r => [Replies.Chunk(r, 0, 0, "a")];
+        host.Scheduler.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "a")];
 
         MeshReplyStream replies = await host.Client.SubmitAsync(host.Client.CreateRequest("tiny", Hi));
         var error = await Assert.ThrowsAsync<MeshRequestFailedException>(() => replies.CollectAsync());
@@ -176,7 +176,7 @@ public sealed class BusClientTests
     {
         await using BusHost host = await BusHost.StartAsync(new MeshClientOptions { ClientId = "small-buffer", ReplyBufferCapacity = 2 });
         string[] pieces = ["a", "b", "c", "d", "e", "f", "g", "h"];
-        host.Scheduler.Script = r => Replies.Text(r, FinishReason.Stop, pieces);
+        host.Scheduler.Script = r => ScriptedReplies.Text(r, FinishReason.Stop, pieces);
 
         await using MeshReplyStream replies = await host.Client.SubmitAsync(host.Client.CreateRequest("tiny", Hi));
         await host.Scheduler.Requests.WaitForAsync(1);

@@ -93,7 +93,7 @@ public sealed class ChatClientTests : IAsyncLifetime
     [Fact]
     public async Task A_streamed_response_folds_into_text_finish_reason_and_usage()
     {
-        _server.Scheduler.Script = r => Replies.Text(r, FinishReason.Length, "one", " two", " three");
+        _server.Scheduler.Script = r => ScriptedReplies.Text(r, FinishReason.Length, "one", " two", " three");
 
         List<ChatResponseUpdate> updates = [];
         await foreach (ChatResponseUpdate update in _chat.GetStreamingResponseAsync("Count")) updates.Add(update);
@@ -112,7 +112,7 @@ public sealed class ChatClientTests : IAsyncLifetime
     [Fact]
     public async Task A_cancelled_choice_finishes_with_abort()
     {
-        _server.Scheduler.Script = r => Replies.Text(r, FinishReason.Cancelled, "x");
+        _server.Scheduler.Script = r => ScriptedReplies.Text(r, FinishReason.Cancelled, "x");
 
         ChatResponse response = await _chat.GetResponseAsync("Hi");
 

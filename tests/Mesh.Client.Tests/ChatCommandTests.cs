@@ -24,8 +24,8 @@ public sealed class ChatCommandTests : IAsyncLifetime
     {
         string last = ((ChatPrompt)r.Prompt).Messages[^1].Content;
         return last == "boom"
-            ? [Replies.Fail(r, FailureCodes.InvalidRequest, "prompt too long")]
-            : Replies.Text(r, FinishReason.Stop, "You", " said ", last);
+            ? [ScriptedReplies.Fail(r, FailureCodes.InvalidRequest, "prompt too long")]
+            : ScriptedReplies.Text(r, FinishReason.Stop, "You", " said ", last);
     }
 
     private static async Task<(int Exit, string Out, string Err)> ChatAsync(string input, params string[] args)

@@ -75,7 +75,7 @@ public sealed partial class DocSamplesTests
         {
             if (topic != Topics.Requests) return;
             InferenceRequest request = JsonSerializer.Deserialize(CloudEvent.Parse(message.Body)!.Data!.ToString(), MeshJsonContext.Default.InferenceRequest)!;
-            foreach (ReplyMessage reply in Replies.Text(request, FinishReason.Length, " there", " was"))
+            foreach (ReplyMessage reply in ScriptedReplies.Text(request, FinishReason.Length, " there", " was"))
                 client.Receiver!.Enqueue(DaprEvents.Received(DaprEvents.Reply(reply, request.ReplyTopic)));
         };
         var output = new StringWriter();

@@ -95,7 +95,7 @@ public sealed class HttpChatTests : IAsyncLifetime
     [Fact]
     public async Task A_choice_cut_by_max_tokens_finishes_with_length()
     {
-        _server.Scheduler.Script = r => Replies.Text(r, FinishReason.Length, "a", "b", "c");
+        _server.Scheduler.Script = r => ScriptedReplies.Text(r, FinishReason.Length, "a", "b", "c");
 
         ChatCompletion answer = await _client.CompleteChatAsync(Hi() with { MaxTokens = 3 });
 
@@ -108,9 +108,9 @@ public sealed class HttpChatTests : IAsyncLifetime
     {
         _server.Scheduler.Script = r =>
         [
-            Replies.Chunk(r, 0, 0, "A", [7], logprobs: [new SampledToken(7, -0.5f, [new TopLogprob(7, -0.5f), new TopLogprob(9, -1.5f)])]),
-            Replies.Chunk(r, 0, 1, "B", [8], FinishReason.Stop, logprobs: [new SampledToken(8, -0.25f, [new TopLogprob(8, -0.25f), new TopLogprob(3, -2f)])]),
-            Replies.Done(r, 0, FinishReason.Stop, 4, 2),
+            ScriptedReplies.Chunk(r, 0, 0, "A", [7], logprobs: [new SampledToken(7, -0.5f, [new TopLogprob(7, -0.5f), new TopLogprob(9, -1.5f)])]),
+            ScriptedReplies.Chunk(r, 0, 1, "B", [8], FinishReason.Stop, logprobs: [new SampledToken(8, -0.25f, [new TopLogprob(8, -0.25f), new TopLogprob(3, -2f)])]),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 4, 2),
         ];
 
         ChatCompletion answer = await _client.CompleteChatAsync(Hi() with { Logprobs = true, TopLogprobs = 2 });
@@ -125,7 +125,7 @@ public sealed class HttpChatTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_yields_role_then_deltas_in_order_then_the_finish_reason()
     {
-        _server.Scheduler.Script = r => Replies.Text(r, FinishReason.Stop, "Hel", "lo", ", ", "world");
+        _server.Scheduler.Script = r => ScriptedReplies.Text(r, FinishReason.Stop, "Hel", "lo", ", ", "world");
 
         List<ChatCompletionUpdate> updates = [];
         await foreach (ChatCompletionUpdate update in _client.StreamChatAsync(Hi())) updates.Add(update);
@@ -154,7 +154,7 @@ public sealed class HttpChatTests : IAsyncLifetime
     [Fact]
     public async Task A_failure_after_the_stream_began_surfaces_as_an_error_event()
     {
-        _server.Scheduler.Script = r => [Replies.Chunk(r, 0, 0, "Hel"), Replies.Fail(r, FailureCodes.WorkerLost, "decode worker gpu-3 stopped")];
+        _server.Scheduler.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "Hel"), ScriptedReplies.Fail(r, FailureCodes.WorkerLost, "decode worker gpu-3 stopped")];
 
         List<string> seen = [];
         var error = await Assert.ThrowsAsync<MeshApiException>(async () =>

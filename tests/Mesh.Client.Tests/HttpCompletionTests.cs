@@ -23,7 +23,7 @@ public sealed class HttpCompletionTests : IAsyncLifetime
     [Fact]
     public async Task A_text_prompt_completes()
     {
-        _server.Scheduler.Script = r => Replies.Text(r, FinishReason.Length, " upon", " a", " time");
+        _server.Scheduler.Script = r => ScriptedReplies.Text(r, FinishReason.Length, " upon", " a", " time");
 
         TextCompletion answer = await _client.CompleteAsync(new TextCompletionRequest { Model = "tiny", Prompt = "Once", MaxTokens = 3 });
 
@@ -50,9 +50,9 @@ public sealed class HttpCompletionTests : IAsyncLifetime
     {
         _server.Scheduler.Script = r =>
         [
-            Replies.Chunk(r, 0, 0, "x", [5], logprobs: [new SampledToken(5, -0.5f, [new TopLogprob(5, -0.5f)])]),
-            Replies.Chunk(r, 0, 1, "yz", [6], FinishReason.Stop, logprobs: [new SampledToken(6, -1f, [new TopLogprob(6, -1f)])]),
-            Replies.Done(r, 0, FinishReason.Stop, 2, 2),
+            ScriptedReplies.Chunk(r, 0, 0, "x", [5], logprobs: [new SampledToken(5, -0.5f, [new TopLogprob(5, -0.5f)])]),
+            ScriptedReplies.Chunk(r, 0, 1, "yz", [6], FinishReason.Stop, logprobs: [new SampledToken(6, -1f, [new TopLogprob(6, -1f)])]),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 2, 2),
         ];
 
         TextCompletion answer = await _client.CompleteAsync(new TextCompletionRequest { Model = "tiny", Prompt = "p", Logprobs = 1 });
@@ -67,7 +67,7 @@ public sealed class HttpCompletionTests : IAsyncLifetime
     [Fact]
     public async Task A_completion_streams_its_pieces()
     {
-        _server.Scheduler.Script = r => Replies.Text(r, FinishReason.Stop, "a", "b", "c");
+        _server.Scheduler.Script = r => ScriptedReplies.Text(r, FinishReason.Stop, "a", "b", "c");
 
         List<TextCompletion> events = [];
         await foreach (TextCompletion e in _client.StreamCompletionAsync(new TextCompletionRequest { Model = "tiny", Prompt = "p", IncludeUsageInStream = true }))

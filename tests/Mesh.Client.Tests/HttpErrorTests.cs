@@ -80,7 +80,7 @@ public sealed class HttpErrorTests : IAsyncLifetime
     public async Task A_failure_in_the_mesh_keeps_its_code_and_status()
     {
         using var client = new MeshHttpClient(_server.Address, Key);
-        _server.Scheduler.Script = r => [Replies.Fail(r, FailureCodes.Overloaded, "no capacity before the deadline", retryable: true)];
+        _server.Scheduler.Script = r => [ScriptedReplies.Fail(r, FailureCodes.Overloaded, "no capacity before the deadline", retryable: true)];
 
         var error = await Assert.ThrowsAsync<MeshApiException>(() => client.CompleteChatAsync(Hi()));
 

@@ -117,12 +117,12 @@ public sealed class ServiceBusTests
         var other = received with { Envelope = received.Envelope with { RequestId = new RequestId("req-not-mine") } };
         foreach (ReplyMessage reply in new ReplyMessage[]
         {
-            Replies.Chunk(received, 0, 1, " upon"),
-            Replies.Chunk(received, 0, 0, " Once", attempt: 1),
-            Replies.Chunk(received, 0, 0, " Once"),
-            Replies.Chunk(other, 0, 0, "?"),
-            Replies.Done(received, 0, FinishReason.Stop, 2, 3),
-            Replies.Chunk(received, 0, 2, " a time", finish: FinishReason.Stop),
+            ScriptedReplies.Chunk(received, 0, 1, " upon"),
+            ScriptedReplies.Chunk(received, 0, 0, " Once", attempt: 1),
+            ScriptedReplies.Chunk(received, 0, 0, " Once"),
+            ScriptedReplies.Chunk(other, 0, 0, "?"),
+            ScriptedReplies.Done(received, 0, FinishReason.Stop, 2, 3),
+            ScriptedReplies.Chunk(received, 0, 2, " a time", finish: FinishReason.Stop),
         })
             receiver.Enqueue(DaprEvents.Received(DaprEvents.Reply(reply)));
         receiver.Enqueue(DaprEvents.Received("""{"specversion":"1.0","id":"junk","source":"x","type":"y"}"""));
@@ -147,7 +147,7 @@ public sealed class ServiceBusTests
         InferenceRequest request = submitter.CreateRequest("tiny", new TextPrompt("p"));
 
         await using MeshReplyStream replies = await submitter.SubmitAsync(request);
-        foreach (ReplyMessage reply in Replies.Text(request, FinishReason.Stop, "a", "b", "c", "d"))
+        foreach (ReplyMessage reply in ScriptedReplies.Text(request, FinishReason.Stop, "a", "b", "c", "d"))
             client.Receiver!.Enqueue(DaprEvents.Received(DaprEvents.Reply(reply)));
         await client.Receiver!.Abandoned.WaitForAsync(1);
         MeshCompletion answer = await replies.CollectAsync();

@@ -10,7 +10,7 @@ public sealed class CancellationTests
     public async Task Disconnecting_from_a_stream_publishes_a_cancel_request()
     {
         await using GatewayHost host = await GatewayHost.StartAsync();
-        host.Backend.Script = r => [Reply.Chunk(r, 0, 0, "Hel", attempt: 2)];
+        host.Backend.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "Hel", attempt: 2)];
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = Http.Json("""{"model":"tiny","messages":[{"role":"user","content":"Hi"}],"stream":true}"""),
@@ -60,8 +60,8 @@ public sealed class CancellationTests
         await host.Backend.Cancellations.WaitForAsync(1);
 
         InferenceRequest gone = host.Backend.Requests.Entries[0];
-        await host.Backend.PublishAsync(gone, Reply.Text(gone, FinishReason.Stop, "late"));
-        host.Backend.Script = r => Reply.Text(r, FinishReason.Stop, "on time");
+        await host.Backend.PublishAsync(gone, ScriptedReplies.Text(gone, FinishReason.Stop, "late"));
+        host.Backend.Script = r => ScriptedReplies.Text(r, FinishReason.Stop, "on time");
         (System.Net.HttpStatusCode status, System.Text.Json.JsonElement body) = await Http.PostAsync(host.Client, "/v1/completions", """{"model":"tiny","prompt":"x"}""");
 
         Assert.Equal(System.Net.HttpStatusCode.OK, status);

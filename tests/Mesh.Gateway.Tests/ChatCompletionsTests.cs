@@ -49,7 +49,7 @@ public sealed class ChatCompletionsTests
     public async Task Finish_reason_is_mapped(FinishReason reason, string expected)
     {
         await using GatewayHost host = await GatewayHost.StartAsync();
-        host.Backend.Script = r => Reply.Text(r, reason, "a", "b", "c");
+        host.Backend.Script = r => ScriptedReplies.Text(r, reason, "a", "b", "c");
 
         (_, JsonElement body) = await Http.PostAsync(host.Client, "/v1/chat/completions", Hello);
 
@@ -63,13 +63,13 @@ public sealed class ChatCompletionsTests
         // Choice 1 finishes first and the chunks of the two choices interleave.
         host.Backend.Script = r =>
         [
-            Reply.Chunk(r, 1, 0, "B1"),
-            Reply.Chunk(r, 0, 0, "A1"),
-            Reply.Chunk(r, 1, 1, "B2", finish: FinishReason.Length),
-            Reply.Done(r, 1, FinishReason.Length, 9, 2, cachedTokens: 4),
-            Reply.Chunk(r, 0, 1, "A2"),
-            Reply.Chunk(r, 0, 2, "A3", finish: FinishReason.Stop),
-            Reply.Done(r, 0, FinishReason.Stop, 9, 3, cachedTokens: 4),
+            ScriptedReplies.Chunk(r, 1, 0, "B1"),
+            ScriptedReplies.Chunk(r, 0, 0, "A1"),
+            ScriptedReplies.Chunk(r, 1, 1, "B2", finish: FinishReason.Length),
+            ScriptedReplies.Done(r, 1, FinishReason.Length, 9, 2, cachedTokens: 4),
+            ScriptedReplies.Chunk(r, 0, 1, "A2"),
+            ScriptedReplies.Chunk(r, 0, 2, "A3", finish: FinishReason.Stop),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 9, 3, cachedTokens: 4),
         ];
 
         (HttpStatusCode status, JsonElement body) = await Http.PostAsync(host.Client, "/v1/chat/completions",
@@ -92,9 +92,9 @@ public sealed class ChatCompletionsTests
         await using GatewayHost host = await GatewayHost.StartAsync();
         host.Backend.Script = r =>
         [
-            Reply.Chunk(r, 0, 0, "Hi", tokens: [7], logprobs: [new SampledToken(7, -0.25f, [new TopLogprob(7, -0.25f), new TopLogprob(9, float.NegativeInfinity)])]),
-            Reply.Chunk(r, 0, 1, "!", tokens: [8], finish: FinishReason.Stop, logprobs: [new SampledToken(8, -1.5f, [new TopLogprob(3, -0.5f), new TopLogprob(8, -1.5f)])]),
-            Reply.Done(r, 0, FinishReason.Stop, 3, 2),
+            ScriptedReplies.Chunk(r, 0, 0, "Hi", tokens: [7], logprobs: [new SampledToken(7, -0.25f, [new TopLogprob(7, -0.25f), new TopLogprob(9, float.NegativeInfinity)])]),
+            ScriptedReplies.Chunk(r, 0, 1, "!", tokens: [8], finish: FinishReason.Stop, logprobs: [new SampledToken(8, -1.5f, [new TopLogprob(3, -0.5f), new TopLogprob(8, -1.5f)])]),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 3, 2),
         ];
 
         (_, JsonElement body) = await Http.PostAsync(host.Client, "/v1/chat/completions",
@@ -117,7 +117,7 @@ public sealed class ChatCompletionsTests
     public async Task Model_text_is_written_as_utf8_not_escaped()
     {
         await using GatewayHost host = await GatewayHost.StartAsync();
-        host.Backend.Script = r => Reply.Text(r, FinishReason.Stop, "日本", " `x` <b>");
+        host.Backend.Script = r => ScriptedReplies.Text(r, FinishReason.Stop, "日本", " `x` <b>");
 
         using HttpResponseMessage response = await host.Client.PostAsync("/v1/chat/completions", Http.Json(Hello));
         string raw = await response.Content.ReadAsStringAsync();

@@ -47,9 +47,9 @@ public sealed class CompletionsTests
         await using GatewayHost host = await GatewayHost.StartAsync();
         host.Backend.Script = r =>
         [
-            Reply.Chunk(r, 0, 0, "Hi", tokens: [5], logprobs: [new SampledToken(5, -0.1f, [new TopLogprob(5, -0.1f), new TopLogprob(6, -2.5f)])]),
-            Reply.Chunk(r, 0, 1, " you", tokens: [6], finish: FinishReason.Stop, logprobs: [new SampledToken(6, -0.7f, [new TopLogprob(6, -0.7f), new TopLogprob(1, -0.9f)])]),
-            Reply.Done(r, 0, FinishReason.Stop, 2, 2),
+            ScriptedReplies.Chunk(r, 0, 0, "Hi", tokens: [5], logprobs: [new SampledToken(5, -0.1f, [new TopLogprob(5, -0.1f), new TopLogprob(6, -2.5f)])]),
+            ScriptedReplies.Chunk(r, 0, 1, " you", tokens: [6], finish: FinishReason.Stop, logprobs: [new SampledToken(6, -0.7f, [new TopLogprob(6, -0.7f), new TopLogprob(1, -0.9f)])]),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 2, 2),
         ];
 
         (_, JsonElement body) = await Http.PostAsync(host.Client, "/v1/completions", """{"model":"tiny","prompt":"x","logprobs":2}""");

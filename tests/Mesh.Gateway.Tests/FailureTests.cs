@@ -18,7 +18,7 @@ public sealed class FailureTests
     public async Task Failed_reply_is_an_http_error_with_its_code_and_message(string code, HttpStatusCode status, string type)
     {
         await using GatewayHost host = await GatewayHost.StartAsync();
-        host.Backend.Script = r => [Reply.Chunk(r, 0, 0, "partial"), Reply.Fail(r, code, "what went wrong: " + code)];
+        host.Backend.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "partial"), ScriptedReplies.Fail(r, code, "what went wrong: " + code)];
 
         (HttpStatusCode actual, JsonElement body) = await Http.PostAsync(host.Client, "/v1/chat/completions", Body);
 
@@ -51,7 +51,7 @@ public sealed class FailureTests
     public async Task No_final_reply_before_the_deadline_is_a_504_and_cancels_the_request()
     {
         await using GatewayHost host = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["Gateway:RequestTimeout"] = "00:00:00.300" });
-        host.Backend.Script = r => [Reply.Chunk(r, 0, 0, "Hel")];
+        host.Backend.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "Hel")];
 
         (HttpStatusCode status, JsonElement body) = await Http.PostAsync(host.Client, "/v1/chat/completions", Body);
 
@@ -68,7 +68,7 @@ public sealed class FailureTests
     public async Task Streaming_request_past_its_deadline_ends_with_an_error_event()
     {
         await using GatewayHost host = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["Gateway:RequestTimeout"] = "00:00:00.300" });
-        host.Backend.Script = r => [Reply.Chunk(r, 0, 0, "Hel")];
+        host.Backend.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "Hel")];
 
         List<JsonElement> events = await Http.PostStreamAsync(host.Client, "/v1/completions", """{"model":"tiny","prompt":"x","stream":true}""");
 

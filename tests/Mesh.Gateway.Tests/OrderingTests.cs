@@ -18,8 +18,8 @@ public sealed class OrderingTests
         var sequencer = new ChoiceSequencer();
         List<TokenChunk> ready = [];
 
-        sequencer.Accept(Reply.Chunk(Request, 0, 0, "a"), ready);
-        sequencer.Accept(Reply.Chunk(Request, 0, 1, "b"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 0, "a"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 1, "b"), ready);
 
         Assert.Equal(["a", "b"], ready.Select(c => c.TextDelta));
         Assert.Equal(2, sequencer.Next);
@@ -31,13 +31,13 @@ public sealed class OrderingTests
         var sequencer = new ChoiceSequencer();
         List<TokenChunk> ready = [];
 
-        sequencer.Accept(Reply.Chunk(Request, 0, 2, "c"), ready);
-        sequencer.Accept(Reply.Chunk(Request, 0, 1, "b"), ready);
-        sequencer.Accept(Reply.Chunk(Request, 0, 4, "e"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 2, "c"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 1, "b"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 4, "e"), ready);
         Assert.Empty(ready);
         Assert.Equal(3, sequencer.Waiting);
 
-        sequencer.Accept(Reply.Chunk(Request, 0, 0, "a"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 0, "a"), ready);
 
         Assert.Equal(["a", "b", "c"], ready.Select(c => c.TextDelta));
         Assert.Equal(3, sequencer.Next);
@@ -50,12 +50,12 @@ public sealed class OrderingTests
         var sequencer = new ChoiceSequencer();
         List<TokenChunk> ready = [];
 
-        sequencer.Accept(Reply.Chunk(Request, 0, 0, "a"), ready);
-        sequencer.Accept(Reply.Chunk(Request, 0, 0, "a"), ready);
-        sequencer.Accept(Reply.Chunk(Request, 0, 2, "c"), ready);
-        sequencer.Accept(Reply.Chunk(Request, 0, 2, "c-again"), ready);
-        sequencer.Accept(Reply.Chunk(Request, 0, 1, "b"), ready);
-        sequencer.Accept(Reply.Chunk(Request, 0, 1, "b"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 0, "a"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 0, "a"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 2, "c"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 2, "c-again"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 1, "b"), ready);
+        sequencer.Accept(ScriptedReplies.Chunk(Request, 0, 1, "b"), ready);
 
         Assert.Equal(["a", "b", "c"], ready.Select(c => c.TextDelta));
     }
@@ -68,14 +68,14 @@ public sealed class OrderingTests
         // repeating chunk 1 (a new delivery key, so only the sequence number can tell it is a duplicate).
         host.Backend.Script = r =>
         [
-            Reply.Chunk(r, 0, 0, "The"),
-            Reply.Chunk(r, 0, 2, " brown"),
-            Reply.Chunk(r, 0, 0, "The"),
-            Reply.Chunk(r, 0, 1, " quick"),
-            Reply.Chunk(r, 0, 1, " quick", attempt: 1),
-            Reply.Done(r, 0, FinishReason.Stop, 3, 4),
-            Reply.Chunk(r, 0, 2, " brown", attempt: 1),
-            Reply.Chunk(r, 0, 3, " fox", finish: FinishReason.Stop, attempt: 1),
+            ScriptedReplies.Chunk(r, 0, 0, "The"),
+            ScriptedReplies.Chunk(r, 0, 2, " brown"),
+            ScriptedReplies.Chunk(r, 0, 0, "The"),
+            ScriptedReplies.Chunk(r, 0, 1, " quick"),
+            ScriptedReplies.Chunk(r, 0, 1, " quick", attempt: 1),
+            ScriptedReplies.Done(r, 0, FinishReason.Stop, 3, 4),
+            ScriptedReplies.Chunk(r, 0, 2, " brown", attempt: 1),
+            ScriptedReplies.Chunk(r, 0, 3, " fox", finish: FinishReason.Stop, attempt: 1),
         ];
 
         List<JsonElement> events = await Http.PostStreamAsync(host.Client, "/v1/completions", """{"model":"tiny","prompt":"x","stream":true}""");
@@ -90,9 +90,9 @@ public sealed class OrderingTests
         await using GatewayHost host = await GatewayHost.StartAsync();
         host.Backend.Script = r =>
         [
-            Reply.Done(r, 0, FinishReason.Length, 3, 2),
-            Reply.Chunk(r, 0, 1, "B", finish: FinishReason.Length),
-            Reply.Chunk(r, 0, 0, "A"),
+            ScriptedReplies.Done(r, 0, FinishReason.Length, 3, 2),
+            ScriptedReplies.Chunk(r, 0, 1, "B", finish: FinishReason.Length),
+            ScriptedReplies.Chunk(r, 0, 0, "A"),
         ];
 
         (HttpStatusCode status, JsonElement body) = await Http.PostAsync(host.Client, "/v1/completions", """{"model":"tiny","prompt":"x"}""");
@@ -105,7 +105,7 @@ public sealed class OrderingTests
     public async Task A_choice_without_tokens_finishes_on_its_completion()
     {
         await using GatewayHost host = await GatewayHost.StartAsync();
-        host.Backend.Script = r => [Reply.Done(r, 0, FinishReason.Cancelled, 3, 0)];
+        host.Backend.Script = r => [ScriptedReplies.Done(r, 0, FinishReason.Cancelled, 3, 0)];
 
         List<JsonElement> events = await Http.PostStreamAsync(host.Client, "/v1/chat/completions",
             """{"model":"tiny","messages":[{"role":"user","content":"Hi"}],"stream":true}""");
@@ -126,7 +126,7 @@ public sealed class OrderingTests
             ["Mesh:Bus:MaxRetryDelay"] = "00:00:00.002",
         });
         string[] pieces = [.. Enumerable.Range(0, 200).Select(i => $"<{i}>")];
-        host.Backend.Script = r => Reply.Text(r, FinishReason.Stop, pieces);
+        host.Backend.Script = r => ScriptedReplies.Text(r, FinishReason.Stop, pieces);
 
         (HttpStatusCode status, JsonElement body) = await Http.PostAsync(host.Client, "/v1/completions", """{"model":"tiny","prompt":"x"}""");
 
@@ -138,7 +138,7 @@ public sealed class OrderingTests
     public void Registry_routes_by_request_id_refuses_when_full_and_forgets_on_dispose()
     {
         var registry = new ReplyRegistry(Microsoft.Extensions.Options.Options.Create(new GatewayOptions { ReplyBufferCapacity = 1 }));
-        TokenChunk chunk = Reply.Chunk(Request, 0, 0, "a");
+        TokenChunk chunk = ScriptedReplies.Chunk(Request, 0, 0, "a");
 
         Assert.Equal(ReplyDelivery.NoWaiter, registry.Deliver(chunk));
         using (ReplyRegistration registration = registry.Register(Request.Envelope.RequestId))

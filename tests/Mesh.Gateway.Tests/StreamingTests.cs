@@ -58,7 +58,7 @@ public sealed class StreamingTests
     public async Task Completions_stream_sends_text_chunks_then_finish()
     {
         await using GatewayHost host = await GatewayHost.StartAsync();
-        host.Backend.Script = r => Reply.Text(r, Contracts.FinishReason.Length, "Once", " upon", " a");
+        host.Backend.Script = r => ScriptedReplies.Text(r, Contracts.FinishReason.Length, "Once", " upon", " a");
 
         List<JsonElement> events = await Http.PostStreamAsync(host.Client, "/v1/completions",
             """{"model":"tiny","prompt":"Tell me","stream":true,"stream_options":{"include_usage":true}}""");
@@ -79,12 +79,12 @@ public sealed class StreamingTests
         await using GatewayHost host = await GatewayHost.StartAsync();
         host.Backend.Script = r =>
         [
-            Reply.Chunk(r, 1, 0, "x"),
-            Reply.Chunk(r, 0, 0, "a"),
-            Reply.Chunk(r, 1, 1, "y", finish: Contracts.FinishReason.Stop),
-            Reply.Done(r, 1, Contracts.FinishReason.Stop, 4, 2),
-            Reply.Chunk(r, 0, 1, "b", finish: Contracts.FinishReason.Stop),
-            Reply.Done(r, 0, Contracts.FinishReason.Stop, 4, 2),
+            ScriptedReplies.Chunk(r, 1, 0, "x"),
+            ScriptedReplies.Chunk(r, 0, 0, "a"),
+            ScriptedReplies.Chunk(r, 1, 1, "y", finish: Contracts.FinishReason.Stop),
+            ScriptedReplies.Done(r, 1, Contracts.FinishReason.Stop, 4, 2),
+            ScriptedReplies.Chunk(r, 0, 1, "b", finish: Contracts.FinishReason.Stop),
+            ScriptedReplies.Done(r, 0, Contracts.FinishReason.Stop, 4, 2),
         ];
 
         List<JsonElement> events = await Http.PostStreamAsync(host.Client, "/v1/chat/completions",
@@ -104,7 +104,7 @@ public sealed class StreamingTests
     public async Task Failure_after_the_first_chunk_becomes_an_error_event_then_done()
     {
         await using GatewayHost host = await GatewayHost.StartAsync();
-        host.Backend.Script = r => [Reply.Chunk(r, 0, 0, "Hel"), Reply.Fail(r, FailureCodes.WorkerLost, "decode worker gpu-3 stopped heartbeating")];
+        host.Backend.Script = r => [ScriptedReplies.Chunk(r, 0, 0, "Hel"), ScriptedReplies.Fail(r, FailureCodes.WorkerLost, "decode worker gpu-3 stopped heartbeating")];
 
         List<JsonElement> events = await Http.PostStreamAsync(host.Client, "/v1/chat/completions",
             """{"model":"tiny","messages":[{"role":"user","content":"Hi"}],"stream":true}""");
@@ -120,7 +120,7 @@ public sealed class StreamingTests
     public async Task Failure_before_any_chunk_is_a_plain_http_error()
     {
         await using GatewayHost host = await GatewayHost.StartAsync();
-        host.Backend.Script = r => [Reply.Fail(r, FailureCodes.InvalidRequest, "prompt is 9000 tokens; the context holds 4096")];
+        host.Backend.Script = r => [ScriptedReplies.Fail(r, FailureCodes.InvalidRequest, "prompt is 9000 tokens; the context holds 4096")];
 
         (HttpStatusCode status, JsonElement body) = await Http.PostAsync(host.Client, "/v1/chat/completions",
             """{"model":"tiny","messages":[{"role":"user","content":"Hi"}],"stream":true}""");
@@ -135,8 +135,8 @@ public sealed class StreamingTests
         await using GatewayHost host = await GatewayHost.StartAsync();
         host.Backend.Script = r =>
         [
-            Reply.Chunk(r, 0, 0, "A", tokens: [11], finish: Contracts.FinishReason.Stop, logprobs: [new SampledToken(11, -0.5f)]),
-            Reply.Done(r, 0, Contracts.FinishReason.Stop, 1, 1),
+            ScriptedReplies.Chunk(r, 0, 0, "A", tokens: [11], finish: Contracts.FinishReason.Stop, logprobs: [new SampledToken(11, -0.5f)]),
+            ScriptedReplies.Done(r, 0, Contracts.FinishReason.Stop, 1, 1),
         ];
 
         List<JsonElement> events = await Http.PostStreamAsync(host.Client, "/v1/chat/completions",

@@ -19,17 +19,19 @@ public sealed class CoLocationTests(TinyModel model) : IClassFixture<TinyModel>
     [Fact]
     public async Task Online_requests_preempt_offline_decodes_which_resume_from_their_kv_with_the_same_tokens()
     {
+        // Online requests go in once offline decodes have saved a checkpoint: they are running, far from their end.
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using Harness mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions(), settings: new Dictionary<string, string?>
         {
             ["Mesh:Worker:MaxSequences"] = "2",
             ["Mesh:Worker:ReportInterval"] = "00:00:00.200",
-        });
+        }, subscriptions: bus => bus.Subscribe<DecodeCheckpoint>(Topics.DecodeCheckpoints,
+            (_, _) => { running.TrySetResult(); return Task.FromResult(Mesh.ServiceDefaults.Bus.HandlerResult.Success); },
+            new Mesh.ServiceDefaults.Bus.SubscriptionOptions { Group = "itest" }));
         SamplingParameters offline = new(MaxTokens: 1200, Temperature: 0.8f, Seed: 11, IgnoreEos: true);
         InferenceRequest[] batch = [.. Enumerable.Range(0, 3).Select(i => Offline(Harness.Request(new TokenPrompt(TinyModel.Prompt(20 + i, 30)), offline)))];
         GenerationResult[] expected = [.. batch.Select(r => model.Reference(((TokenPrompt)r.Prompt).TokenIds, SamplingMapper.ToEngine(offline)))];
         RequestReplies[] batchReplies = [.. batch.Select(r => mesh.Replies.For(r.Envelope.RequestId))];
-        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        batchReplies[0].OnChunk = c => { if (c.Sequence == 10) running.TrySetResult(); };
 
         foreach (InferenceRequest r in batch) await mesh.Bus.PublishAsync(Topics.Requests, r);
         await running.Task.WaitAsync(TimeSpan.FromSeconds(30));

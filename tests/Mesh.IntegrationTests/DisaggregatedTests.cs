@@ -7,6 +7,7 @@ using Mesh.Host;
 using Mesh.IntegrationTests.Support;
 using Mesh.KvCache;
 using Mesh.Workers.Engine;
+using Mesh.Workers.Hosting;
 using FinishReason = Mesh.Contracts.FinishReason;
 
 namespace Mesh.IntegrationTests;
@@ -19,7 +20,19 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
 {
     private Harness _mesh = null!;
 
-    public async Task InitializeAsync() => _mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions());
+    /// <summary>Cancellations the scheduler sent to decode-0 (seen beside the worker, by the test's own group).</summary>
+    private readonly MessageLog<CancelRequest> _decodeCancels = new();
+
+    /// <summary>Called with each decode task sent to decode-0, as the worker receives it.</summary>
+    private Action<DecodeTask>? _onDecodeTask;
+
+    public async Task InitializeAsync() => _mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions(), subscriptions: bus => bus
+        .Subscribe<CancelRequest>(Topics.ForWorker(Topics.Cancellations, new WorkerId("decode-0")),
+            (cancel, _) => { _decodeCancels.Add(cancel); return Task.FromResult(Mesh.ServiceDefaults.Bus.HandlerResult.Success); },
+            new Mesh.ServiceDefaults.Bus.SubscriptionOptions { Group = "itest" })
+        .Subscribe<DecodeTask>(Topics.ForWorker(Topics.Decode, new WorkerId("decode-0")),
+            (task, _) => { _onDecodeTask?.Invoke(task); return Task.FromResult(Mesh.ServiceDefaults.Bus.HandlerResult.Success); },
+            new Mesh.ServiceDefaults.Bus.SubscriptionOptions { Group = "itest" }));
 
     public async Task DisposeAsync() => await _mesh.DisposeAsync();
 
@@ -202,11 +215,21 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
         int[] prompt = TinyModel.Prompt(seed: 8, count: 12);
         InferenceRequest request = Harness.Request(new TokenPrompt(prompt), Seeded(2000));
         RequestReplies replies = _mesh.Replies.For(request.Envelope.RequestId);
+        // The decode engine is held still from the moment the decode task arrives, so the cancel finds the sequence
+        // running (a quiet machine would otherwise generate all 2000 tokens before the cancel gets there).
+        EngineWorker decode = await _mesh.WorkerAsync("decode-0");
+        using var hold = new SemaphoreSlim(0);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task held = Task.CompletedTask;
+        _onDecodeTask = _ => held = decode.Host.InvokeAsync(_ => { holding.TrySetResult(); return hold.Wait(TimeSpan.FromSeconds(30)); });
         await _mesh.Bus.PublishAsync(Topics.Requests, request);
-        using (var firstChunk = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-            while (replies.Chunks.Length == 0) await Task.Delay(5, firstChunk.Token);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         await _mesh.Bus.PublishAsync(Topics.Cancellations, new CancelRequest(request.Envelope, "client went away"));
+        await _decodeCancels.WaitForAsync(1);
+        await Task.Delay(100);   // the worker's own delivery of the cancel queues it on the engine loop
+        hold.Release();
+        await held;
 
         Completed completed = Assert.IsType<Completed>(await replies.End.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(FinishReason.Cancelled, completed.FinishReason);

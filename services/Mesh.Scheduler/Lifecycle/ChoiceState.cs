@@ -22,7 +22,4 @@ public sealed class ChoiceState(int index, int attempt)
 
     /// <summary>The client cancelled; its worker is finishing it as cancelled.</summary>
     public bool Cancelling { get; set; }
-
-    /// <summary>Times it was preempted.</summary>
-    public int Preemptions { get; set; }
 }

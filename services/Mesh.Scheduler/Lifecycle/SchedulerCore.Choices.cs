@@ -33,7 +33,7 @@ public sealed partial class SchedulerCore
     {
         if (onlineUnplaced <= 0 || !options.Preemption) return;
         int suspending = _requests.Values.Sum(r => r.Choices.Count(c => c.Phase == ChoicePhase.Suspending));
-        Preempt(onlineUnplaced - suspending, worker: null, now, output);
+        Preempt(onlineUnplaced - suspending, now, output);
     }
 
     /// <summary>Sends a choice to the decode worker that should take it; false when none can now.</summary>
@@ -188,23 +188,22 @@ public sealed partial class SchedulerCore
     }
 
     /// <summary>
-    /// Asks up to <paramref name="count"/> running offline decodes (on <paramref name="worker"/>, or anywhere) to save
-    /// their state and stop; each resumes later from its suspended checkpoint. The newest offline requests go first.
+    /// Asks up to <paramref name="count"/> running offline decodes on live workers to save their state and stop; each
+    /// resumes later from its suspended checkpoint. The newest offline requests go first.
     /// </summary>
-    private void Preempt(int count, WorkerId? worker, DateTimeOffset now, List<Outbound> output)
+    private void Preempt(int count, DateTimeOffset now, List<Outbound> output)
     {
         if (count <= 0) return;
         var victims = _requests.Values
             .Where(r => r.IsOffline && r.Phase == RequestPhase.Decoding)
             .OrderByDescending(r => r.AdmittedAt)
             .SelectMany(r => r.Choices.Where(c => c.Phase == ChoicePhase.Decoding && c.Worker is { } w
-                && (worker is null || w == worker) && Workers.Find(w)?.IsAlive(now) == true).Select(c => (State: r, Choice: c)))
+                && Workers.Find(w)?.IsAlive(now) == true).Select(c => (State: r, Choice: c)))
             .Take(count)
             .ToArray();
         foreach ((RequestState state, ChoiceState choice) in victims)
         {
             choice.Phase = ChoicePhase.Suspending;
-            choice.Preemptions++;
             metrics?.Preempted();
             logger.Preempting(state.Id, choice.Index, choice.Worker!.Value);
             output.Add(CancelOn(choice.Worker!.Value, state.EnvelopeOf(choice.Attempt), "preempted for online work", choice.Index, suspend: true));

@@ -9,7 +9,7 @@ namespace Mesh.Gateway.Tests;
 public sealed class BatchRunTests
 {
     /// <summary>The fake backend answers "echo:" followed by the line's user turn.</summary>
-    private static IReadOnlyList<ReplyMessage> Echo(InferenceRequest r) => Reply.Text(r, FinishReason.Stop, "echo:", Content(r));
+    private static IReadOnlyList<ReplyMessage> Echo(InferenceRequest r) => ScriptedReplies.Text(r, FinishReason.Stop, "echo:", Content(r));
 
     [Fact]
     public async Task Every_line_gets_its_answer_in_the_output_file_matched_by_custom_id()
@@ -111,7 +111,7 @@ public sealed class BatchRunTests
         using var folder = new BatchFolder();
         await using GatewayHost host = await GatewayHost.StartAsync(folder.Settings());
         host.Backend.Script = r => Content(r) == "bad"
-            ? [Reply.Fail(r, FailureCodes.WorkerLost, "decode worker gone, retries spent")]
+            ? [ScriptedReplies.Fail(r, FailureCodes.WorkerLost, "decode worker gone, retries spent")]
             : Echo(r);
 
         JsonElement created = await StartAsync(host.Client, Jsonl(ChatLine("ok", "good"), ChatLine("ko", "bad")));
@@ -135,7 +135,7 @@ public sealed class BatchRunTests
         using var folder = new BatchFolder();
         await using GatewayHost host = await GatewayHost.StartAsync(folder.Settings(("Gateway:Batches:RetryDelay", "00:00:00.010")));
         int turnedAway = 0;
-        host.Backend.Script = r => Interlocked.Increment(ref turnedAway) <= 2 ? [Reply.Fail(r, FailureCodes.Overloaded, "no capacity")] : Echo(r);
+        host.Backend.Script = r => Interlocked.Increment(ref turnedAway) <= 2 ? [ScriptedReplies.Fail(r, FailureCodes.Overloaded, "no capacity")] : Echo(r);
 
         string id = (await StartAsync(host.Client, Jsonl(ChatLine("busy", "wait for me")))).GetProperty("id").GetString()!;
         JsonElement batch = await WaitForStatusAsync(host.Client, id, "completed");
@@ -208,7 +208,7 @@ public sealed class BatchRunTests
         }
 
         // The second gateway resumes the batch as it starts, so its backend answers from the first request on.
-        await using GatewayHost second = await GatewayHost.StartAsync(folder.Settings(), new FakeBackend { Script = Echo });
+        await using GatewayHost second = await GatewayHost.StartAsync(folder.Settings(), new FakeScheduler { Script = Echo });
         JsonElement batch = await WaitForStatusAsync(second.Client, id, "completed");
 
         Assert.Equal(["line 4", "line 5", "line 6"], second.Backend.Requests.Entries.Select(Content).Order());
@@ -238,7 +238,7 @@ public sealed class BatchRunTests
         stored = stored with { Batch = stored.Batch with { ExpiresAt = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60 } };
         File.WriteAllBytes(state, JsonSerializer.SerializeToUtf8Bytes(stored, Batches.BatchJsonContext.Default.StoredBatch));
 
-        await using GatewayHost second = await GatewayHost.StartAsync(folder.Settings(), new FakeBackend { Script = Echo });
+        await using GatewayHost second = await GatewayHost.StartAsync(folder.Settings(), new FakeScheduler { Script = Echo });
         JsonElement batch = await WaitForStatusAsync(second.Client, id, "expired");
 
         Assert.Equal(0, second.Backend.Requests.Count);

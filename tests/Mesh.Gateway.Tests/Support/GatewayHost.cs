@@ -10,7 +10,7 @@ namespace Mesh.Gateway.Tests;
 
 /// <summary>
 /// The gateway wired exactly as Program.cs wires it, on a TestServer, with the in-process bus and a
-/// <see cref="FakeBackend"/> subscribed (as the scheduler's group) to the requests and cancellations topics.
+/// <see cref="FakeScheduler"/> subscribed (as the scheduler's group) to the requests and cancellations topics.
 /// </summary>
 internal sealed class GatewayHost : IAsyncDisposable
 {
@@ -19,22 +19,22 @@ internal sealed class GatewayHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private GatewayHost(WebApplication app, FakeBackend backend)
+    private GatewayHost(WebApplication app, FakeScheduler backend)
     {
         _app = app;
         Backend = backend;
         Client = app.GetTestClient();
     }
 
-    public FakeBackend Backend { get; }
+    public FakeScheduler Backend { get; }
 
     public HttpClient Client { get; }
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null, FakeBackend? backend = null)
+    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null, FakeScheduler? backend = null)
     {
-        backend ??= new FakeBackend();
+        backend ??= new FakeScheduler();
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

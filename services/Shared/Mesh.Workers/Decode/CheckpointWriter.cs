@@ -75,9 +75,10 @@ internal sealed class CheckpointWriter(
             throw new InvalidOperationException(
                 $"checkpoint of request {e.RequestId} carries blocks {item.FirstBlock}..{item.FirstBlock + item.Blocks.Length} but {progress.BlocksHashed} are saved and it needs {keys.Length}");
 
-        // Full blocks are content-addressed: those the cache already holds (the prompt's, written by prefill) are not sent again.
+        // Full blocks are content-addressed: on a stream's first checkpoint, those the cache already holds (the prompt's,
+        // written by prefill) are not sent again. Later checkpoints carry only blocks generated since: nothing to ask.
         int full = item.KvTokens / layout.BlockSize;
-        int present = item.FirstBlock < full ? await store.LookupPrefixAsync(model.Fingerprint, keys[..full]).ConfigureAwait(false) : 0;
+        int present = item.FirstBlock == 0 && full > 0 ? await store.LookupPrefixAsync(model.Fingerprint, keys[..full]).ConfigureAwait(false) : 0;
         var writes = new List<KvBlock>(item.Blocks.Length + 1);
         for (int i = item.FirstBlock; i < keys.Length; i++)
         {

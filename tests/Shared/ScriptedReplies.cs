@@ -1,9 +1,9 @@
 using Mesh.Contracts;
 
-namespace Mesh.Client.Tests;
+namespace Mesh.Tests.Support;
 
 /// <summary>Builders of the replies a backend sends for a request.</summary>
-internal static class Replies
+internal static class ScriptedReplies
 {
     public static TokenChunk Chunk(InferenceRequest r, int choice, long sequence, string text, int[]? tokens = null,
         FinishReason? finish = null, SampledToken[]? logprobs = null, int attempt = 0) =>

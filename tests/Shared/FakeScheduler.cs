@@ -1,20 +1,21 @@
 using Mesh.Contracts;
 using Mesh.ServiceDefaults.Bus;
 
-namespace Mesh.Gateway.Tests;
+namespace Mesh.Tests.Support;
 
 /// <summary>
-/// Stands in for the scheduler at the bus boundary: records every <see cref="InferenceRequest"/> and
-/// <see cref="CancelRequest"/>, and answers each request with the replies its <see cref="Script"/> returns,
-/// published on the request's reply topic in the order given.
+/// Stands in for the scheduler on the bus: subscribed (as the scheduler's group) to <c>mesh.requests</c> and
+/// <c>mesh.cancellations</c>, it records what arrives and answers each request with the replies its
+/// <see cref="Script"/> returns, published on the request's reply topic in the order given.
 /// </summary>
-internal sealed class FakeBackend
+internal sealed class FakeScheduler
 {
+    public static readonly SubscriptionOptions Group = new() { Group = AppIds.Scheduler };
+
     private IMeshBus? _bus;
 
-    /// <summary>Replies for a request; the default answers "Hello" in two chunks.</summary>
-    public Func<InferenceRequest, IReadOnlyList<ReplyMessage>> Script { get; set; } =
-        r => Reply.Text(r, FinishReason.Stop, "Hel", "lo");
+    /// <summary>Replies for a request; by default "Hello" in two chunks per choice.</summary>
+    public Func<InferenceRequest, IReadOnlyList<ReplyMessage>> Script { get; set; } = r => ScriptedReplies.Text(r, FinishReason.Stop, "Hel", "lo");
 
     public MessageLog<InferenceRequest> Requests { get; } = new();
 
@@ -36,7 +37,7 @@ internal sealed class FakeBackend
         return Task.FromResult(HandlerResult.Success);
     }
 
-    /// <summary>Publishes replies to <paramref name="request"/>'s reply topic (tests that reply late).</summary>
+    /// <summary>Publishes replies on <paramref name="request"/>'s reply topic (for tests that answer late).</summary>
     public async Task PublishAsync(InferenceRequest request, IEnumerable<ReplyMessage> replies)
     {
         IMeshBus bus = _bus ?? throw new InvalidOperationException("Attach the bus first.");
