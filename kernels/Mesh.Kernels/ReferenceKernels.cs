@@ -2,14 +2,29 @@ namespace Mesh.Kernels;
 
 /// <summary>Plain scalar implementations of every op, written for clarity: the reference the
 /// SIMD and GPU backends are checked against. Double accumulation where it is cheap to be exact.</summary>
-public sealed class ReferenceKernels : IKernels
+/// <param name="quantizeActivations">Matrix products with Q8_0, Q4_0, Q4_K, Q5_K or Q6_K weights quantise
+/// each token's activations as llama.cpp does (<see cref="ReferenceActivationQuantizer"/>) and take integer
+/// dot products (<see cref="ReferenceQuantizedDot"/>), the CPU backend's default mode; false: the exact
+/// mode, decoded weights times F32 activations, accumulated in double. F32, F16 and BF16 weights always
+/// take F32 activations.</param>
+public sealed class ReferenceKernels(bool quantizeActivations = true) : IKernels
 {
     private float[] _row = [];
+    private sbyte[] _q = [];     // one token's activation quants: [cols]
+    private float[] _d = [];     // their block scales: [cols / block]
+
+    /// <summary>Whether products with quantised weights quantise their activations.</summary>
+    public bool QuantizeActivations { get; } = quantizeActivations;
 
     public void For(IParallelWork work, int count, int grain) => work.Run(0, count);
 
     public void MatMul(in WeightMatrix w, ReadOnlySpan<float> x, Span<float> y, int n)
     {
+        if (QuantizeActivations && ReferenceActivationQuantizer.Quantizes(w.Type))
+        {
+            MatMulQuantized(w, x, y, n);
+            return;
+        }
         if (_row.Length < w.Cols) _row = new float[w.Cols];
         var row = _row.AsSpan(0, w.Cols);
         for (int r = 0; r < w.Rows; r++)
@@ -22,6 +37,19 @@ public sealed class ReferenceKernels : IKernels
                 for (int c = 0; c < row.Length; c++) acc += (double)row[c] * xt[c];
                 y[t * w.Rows + r] = (float)acc;
             }
+        }
+    }
+
+    /// <summary>y[n, Rows] = x[n, Cols]·Wᵀ with each token of x quantised once, then every row against it.</summary>
+    private void MatMulQuantized(in WeightMatrix w, ReadOnlySpan<float> x, Span<float> y, int n)
+    {
+        if (_q.Length < w.Cols) { _q = new sbyte[w.Cols]; _d = new float[w.Cols / ReferenceActivationQuantizer.Q8_0Block]; }
+        var q = _q.AsSpan(0, w.Cols);
+        var d = _d.AsSpan(0, w.Cols / ReferenceActivationQuantizer.BlockFor(w.Type));
+        for (int t = 0; t < n; t++)
+        {
+            ReferenceActivationQuantizer.Quantize(w.Type, x.Slice(t * w.Cols, w.Cols), q, d);
+            for (int r = 0; r < w.Rows; r++) y[t * w.Rows + r] = ReferenceQuantizedDot.Row(w.Type, w.Row(r), q, d);
         }
     }
 

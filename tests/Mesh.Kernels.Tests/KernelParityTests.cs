@@ -4,34 +4,44 @@ using Mesh.Kernels.Cpu;
 namespace Mesh.Kernels.Tests;
 
 /// <summary>Every CPU op against the scalar reference on the same inputs, with a per-op tolerance
-/// (normalised MSE), on one and on two threads.</summary>
+/// (normalised MSE), on one and on two threads; matrix products in both activation modes, each against
+/// the reference in the same mode.</summary>
 public sealed class KernelParityTests : IDisposable
 {
     private readonly ReferenceKernels _ref = new();
     private readonly CpuKernels _cpu1 = new(1);
     private readonly CpuKernels _cpu2 = new(2);
+    private readonly ReferenceKernels _exactRef = new(quantizeActivations: false);
+    private readonly CpuKernels _exact1 = new(1, new CpuKernelOptions { QuantizeQ8Activations = false });
+    private readonly CpuKernels _exact2 = new(2, new CpuKernelOptions { QuantizeQ8Activations = false });
 
-    public void Dispose() { _cpu1.Dispose(); _cpu2.Dispose(); }
-
-    private IEnumerable<CpuKernels> Cpus() => [_cpu1, _cpu2];
+    public void Dispose() { _cpu1.Dispose(); _cpu2.Dispose(); _exact1.Dispose(); _exact2.Dispose(); }
 
     [Theory]
     [InlineData(TensorType.F32, 1e-10)]
     [InlineData(TensorType.F16, 1e-10)]
     [InlineData(TensorType.BF16, 1e-10)]
     [InlineData(TensorType.Q8_0, 1e-10)]
+    [InlineData(TensorType.Q4_0, 1e-10)]
+    [InlineData(TensorType.Q4_K, 1e-10)]
+    [InlineData(TensorType.Q6_K, 1e-10)]
     public void MatMul_matches_reference(TensorType type, double tolerance)
     {
-        const int rows = 96, cols = 128, n = 5;
+        const int rows = 96, cols = 256, n = 5;
         using var w = new NativeMatrix(TestData.Random(rows * cols, 1), rows, cols, type);
         var x = TestData.Random(n * cols, 2);
-        var expected = new float[n * rows];
-        _ref.MatMul(w.Matrix, x, expected, n);
-        foreach (var cpu in Cpus())
+        // the defaults (activations quantised for quantised weights) on both sides, then the exact mode
+        foreach (var (reference, cpus) in new[] { (_ref, new[] { _cpu1, _cpu2 }), (_exactRef, new[] { _exact1, _exact2 }) })
         {
-            var actual = new float[n * rows];
-            cpu.MatMul(w.Matrix, x, actual, n);
-            Assert.True(TestData.Nmse(expected, actual) < tolerance, $"{type} on {cpu.Threads} threads: nmse {TestData.Nmse(expected, actual)}");
+            var expected = new float[n * rows];
+            reference.MatMul(w.Matrix, x, expected, n);
+            foreach (var cpu in cpus)
+            {
+                var actual = new float[n * rows];
+                cpu.MatMul(w.Matrix, x, actual, n);
+                Assert.True(TestData.Nmse(expected, actual) < tolerance,
+                    $"{type} on {cpu.Threads} threads, quantise={reference.QuantizeActivations}: nmse {TestData.Nmse(expected, actual)}");
+            }
         }
     }
 
@@ -43,7 +53,8 @@ public sealed class KernelParityTests : IDisposable
         var x = TestData.Random(cols, 4);
         using var f32 = new NativeMatrix(values, rows, cols, TensorType.F32);
         var exact = new float[rows];
-        _ref.MatMul(f32.Matrix, x, exact, 1);
+        _exactRef.MatMul(f32.Matrix, x, exact, 1);
+        // Q8_0 in the default mode: the weights' rounding and the activations' together
         foreach (var (type, tol) in new[] { (TensorType.F16, 1e-6), (TensorType.BF16, 1e-4), (TensorType.Q8_0, 1e-3) })
         {
             using var q = new NativeMatrix(values, rows, cols, type);

@@ -3,25 +3,28 @@ using Mesh.Kernels.Cpu;
 
 namespace Mesh.Kernels.Tests;
 
-/// <summary>Each forced kernel path (AVX-512, AVX2, scalar) against the scalar reference, and the
-/// invariant the engine relies on: a token's product is bit-identical whether it is computed alone or
+/// <summary>Each forced kernel path (AVX-512, AVX2, scalar) against the scalar reference in the same
+/// activation mode (Q8_0 quantised, the default, and exact), and the invariant the engine relies on: a token's product is bit-identical whether it is computed alone or
 /// inside a batch, on any thread count, across token blocks and partial tiles.</summary>
 public sealed class SimdPathTests
 {
-    public static TheoryData<SimdPath, TensorType> PathsAndTypes()
+    public static TheoryData<SimdPath, TensorType, bool> PathsTypesAndModes()
     {
-        var data = new TheoryData<SimdPath, TensorType>();
+        var data = new TheoryData<SimdPath, TensorType, bool>();
         foreach (var p in Enum.GetValues<SimdPath>())
+        {
             foreach (var t in new[] { TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0 })
-                data.Add(p, t);
+                data.Add(p, t, false);
+            data.Add(p, TensorType.Q8_0, true);
+        }
         return data;
     }
 
     public static TheoryData<SimdPath> Paths() => new(Enum.GetValues<SimdPath>());
 
     [SkippableTheory]
-    [MemberData(nameof(PathsAndTypes))]
-    public void MatMul_on_a_forced_path_matches_reference(SimdPath path, TensorType type)
+    [MemberData(nameof(PathsTypesAndModes))]
+    public void MatMul_on_a_forced_path_matches_reference(SimdPath path, TensorType type, bool quantise)
     {
         Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
         // 70 rows: a partial panel of 2; 224 cols: whole Q8_0 blocks, and a k % 16 tail of 0 on AVX-512
@@ -29,12 +32,13 @@ public sealed class SimdPathTests
         using var w = new NativeMatrix(TestData.Random(rows * cols, 21), rows, cols, type);
         var x = TestData.Random(n * cols, 22);
         var expected = new float[n * rows];
-        new ReferenceKernels().MatMul(w.Matrix, x, expected, n);
-        // Q8_0 here in the default exact mode (F32 activations); the quantised mode has Q8ActivationTests
-        using var cpu = new CpuKernels(2, path);
+        new ReferenceKernels(quantise).MatMul(w.Matrix, x, expected, n);
+        using var cpu = new CpuKernels(2, new CpuKernelOptions { Path = path, QuantizeQ8Activations = quantise });
         var actual = new float[n * rows];
         cpu.MatMul(w.Matrix, x, actual, n);
-        Assert.True(TestData.Nmse(expected, actual) < 1e-10, $"{path} {type}: nmse {TestData.Nmse(expected, actual)}");
+        // quantised: the same quants and integer block sums as the reference, float order only
+        double tolerance = quantise ? 1e-12 : 1e-10;
+        Assert.True(TestData.Nmse(expected, actual) < tolerance, $"{path} {type} quantise={quantise}: nmse {TestData.Nmse(expected, actual)}");
     }
 
     [SkippableTheory]
@@ -73,7 +77,7 @@ public sealed class SimdPathTests
         const int rows = 70, cols = 320, n = 37;
         using var w = new NativeMatrix(TestData.Random(rows * cols, 27), rows, cols, TensorType.Q8_0);
         var x = TestData.Random(n * cols, 28);
-        using var cpu = new CpuKernels(2, path);
+        using var cpu = new CpuKernels(2, new CpuKernelOptions { Path = path, QuantizeQ8Activations = false });
         var batched = new float[n * rows];
         cpu.MatMul(w.Matrix, x, batched, n);
         var alone = new float[rows];

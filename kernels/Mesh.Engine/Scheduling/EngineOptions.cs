@@ -22,10 +22,11 @@ public sealed record EngineOptions
     /// <summary>Use the scalar reference kernels instead of the CPU SIMD backend (tests, debugging).</summary>
     public bool ReferenceKernels { get; init; }
     /// <summary>Quantized weights (Q8_0, Q4_0, K-quants) multiply int8-quantized activations, as llama.cpp does
-    /// (int8/VNNI dot products; logits then match llama.cpp's on the same file to ~1e-6). Off: activations stay F32
-    /// (exact mode, what the scalar reference kernels compute). Off by default until the reference kernels and the
-    /// parity tests that compare against them cover the quantized mode.</summary>
-    public bool QuantizeQ8Activations { get; init; }
+    /// (int8/VNNI dot products: about 1.3× faster prefill and up to 2× faster decode; logits match llama.cpp's on
+    /// the same file to ~1e-6). On by default, on the SIMD and the reference kernels alike. Off: the exact mode,
+    /// activations stay F32 and weights are widened to F32 per product (comparisons against F32-widened weights,
+    /// measuring what the activation rounding costs). F32, F16 and BF16 weights are the same either way.</summary>
+    public bool QuantizeQ8Activations { get; init; } = true;
 
     public void Validate()
     {

@@ -55,11 +55,11 @@ public sealed partial class InferenceEngine : IDisposable
         _tokenizer = tokenizer;
         MaxContext = _options.MaxContext > 0 ? Math.Min(_options.MaxContext, config.ContextLength) : Math.Min(config.ContextLength, 8192);
         _kernels = _options.ReferenceKernels
-            ? new ReferenceKernels()
+            ? new ReferenceKernels(_options.QuantizeQ8Activations)
             : new CpuKernels(_options.Threads, new CpuKernelOptions { QuantizeQ8Activations = _options.QuantizeQ8Activations });
         int maxTokens = Math.Max(_options.MaxBatchTokens, _options.MaxSequences);
         _transformer = new Transformer(config, weights, _kernels, maxTokens, _options.MaxSequences, MaxContext);
-        _pool = new KvBlockPool(ChooseBlockCount(config), _options.BlockSize, config.Layers, config.KvDim);
+        _pool = new KvBlockPool(ChooseBlockCount(config), _options.BlockSize, config.Layers, config.KvDim, _options.KvCacheType);
         _sampler = new Sampler(config.VocabSize);
         _batch = new ForwardBatch(maxTokens, _options.MaxSequences);
         _running = new List<Sequence>(_options.MaxSequences);

@@ -12,16 +12,26 @@ internal sealed class ParityPair(string path, LoadedModel model, InferenceEngine
     public LlamaCppReference Reference { get; } = reference;
     public int VocabSize => Model.Config.VocabSize;
 
-    /// <summary>A second engine over the model running the scalar reference kernels, made on first use.</summary>
+    /// <summary>A second engine over the model running the scalar reference kernels (in the default
+    /// activation mode, as <see cref="Engine"/>), made on first use.</summary>
     public InferenceEngine ReferenceKernelsEngine => _referenceKernels ??= new InferenceEngine(Model,
         new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ParityModels.ContextSize, ReferenceKernels = true });
 
     private InferenceEngine? _referenceKernels;
 
+    /// <summary>A second engine over the model in the exact mode (F32 activations for quantised weights,
+    /// <c>QuantizeQ8Activations = false</c>), made on first use: what comparisons against llama.cpp on
+    /// the F32-widened weights need, where any activation rounding would be a difference.</summary>
+    public InferenceEngine ExactEngine => _exact ??= new InferenceEngine(Model,
+        new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ParityModels.ContextSize, QuantizeQ8Activations = false });
+
+    private InferenceEngine? _exact;
+
     public void Dispose()
     {
         Reference.Dispose();
         _referenceKernels?.Dispose();
+        _exact?.Dispose();
         Engine.Dispose();
         Model.Dispose();
     }

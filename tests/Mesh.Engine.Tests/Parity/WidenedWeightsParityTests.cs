@@ -3,9 +3,10 @@ using Xunit.Abstractions;
 namespace Mesh.Engine.Tests.Parity;
 
 /// <summary>Mesh on an F16 or Q8_0 file against llama.cpp on the same weights widened to F32 (decoded
-/// by the test, not by Mesh). Mesh keeps activations in F32 whatever the weight type, so this takes
-/// llama.cpp's activation rounding out of the comparison and holds Mesh's F16/Q8_0 decoding and
-/// matmuls to the F32 tolerance, and its greedy tokens to exact agreement.</summary>
+/// by the test, not by Mesh). Mesh runs in the exact mode here (<c>QuantizeQ8Activations = false</c>:
+/// F32 activations whatever the weight type; the default would round Q8_0 products' activations, which
+/// llama.cpp on F32 weights does not), so this holds Mesh's F16/Q8_0 decoding and matmuls to the F32
+/// tolerance, and its greedy tokens to exact agreement.</summary>
 public sealed class WidenedWeightsParityTests(ParityModels models, ITestOutputHelper output) : IClassFixture<ParityModels>
 {
     [SkippableTheory]
@@ -15,7 +16,7 @@ public sealed class WidenedWeightsParityTests(ParityModels models, ITestOutputHe
         var (c, narrow, wide) = Open(name);
         foreach (int[] prompt in ParityPrompts.All(narrow.VocabSize))
         {
-            var d = LogitDistance.Between(narrow.Engine.LastLogits(prompt), wide.Reference.LastLogits(prompt));
+            var d = LogitDistance.Between(narrow.ExactEngine.LastLogits(prompt), wide.Reference.LastLogits(prompt));
             output.WriteLine($"{name} vs llama.cpp on its F32 copy, prompt {prompt.Length,2}: {d}");
             c.WithF32Tolerance.AssertWithin(d, $"{prompt.Length}-token prompt against the F32 copy");
         }
@@ -28,7 +29,7 @@ public sealed class WidenedWeightsParityTests(ParityModels models, ITestOutputHe
         var (_, narrow, wide) = Open(name);
         foreach (int[] prompt in ParityPrompts.All(narrow.VocabSize))
         {
-            var g = GreedyComparison.Run(narrow.Engine, wide.Reference, prompt, GreedyParityTests.Steps);
+            var g = GreedyComparison.Run(narrow.ExactEngine, wide.Reference, prompt, GreedyParityTests.Steps);
             output.WriteLine($"{name} vs F32 copy {g.Summary}");
             Assert.True(g.FirstDifference < 0, $"{name}, {prompt.Length}-token prompt: parted at step {g.FirstDifference}; {g.Tokens}");
         }

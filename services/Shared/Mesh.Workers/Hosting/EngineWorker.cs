@@ -37,6 +37,7 @@ public sealed class EngineWorker : IAsyncDisposable
             MaxSequences = options.MaxSequences,
             MaxBatchTokens = options.MaxBatchTokens,
             MaxContext = options.MaxContext,
+            QuantizeQ8Activations = options.QuantizeActivations,
         });
         logger.WorkerStarted(spec.Id, model.Name, string.Join('+', spec.Roles), engine.Pool.BlockCount, engine.Pool.BlockSize, threads);
         Host = new EngineHost(engine, commandCapacity: 1024, logger);

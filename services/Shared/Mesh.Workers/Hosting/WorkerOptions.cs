@@ -47,6 +47,13 @@ public sealed class WorkerOptions
     /// <summary>Longest sequence; 0 = the model's context, capped at 8192. The scheduler must use the same value.</summary>
     public int MaxContext { get; set; }
 
+    /// <summary>
+    /// Quantized weights (Q8_0, Q4_0, K-quants) multiply int8-quantized activations, as llama.cpp does (faster; logits
+    /// within ~1e-6 of llama.cpp's); false: the exact mode, F32 activations (<c>EngineOptions.QuantizeQ8Activations</c>).
+    /// Workers that hand KV to each other should agree, or a decode continues from KV the other mode computed.
+    /// </summary>
+    public bool QuantizeActivations { get; set; } = true;
+
     /// <summary>Prefill tasks handled at once (they batch in the engine).</summary>
     public int PrefillConcurrency { get; set; } = 4;
 
