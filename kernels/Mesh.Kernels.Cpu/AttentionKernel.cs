@@ -5,13 +5,19 @@ namespace Mesh.Kernels.Cpu;
 
 /// <summary>Causal attention of one token over its sequence's paged KV, head by head:
 /// scores = q·kᵀ/√d with the tile set's dot, softmax, then the V rows accumulated in position order.
-/// Per token, so a token's output does not depend on the rest of its batch.</summary>
+/// Per token, so a token's output does not depend on the rest of its batch. An F16 pool goes to
+/// <see cref="AttentionKernelF16{TTiles}"/>, which widens the rows and makes the same tile calls.</summary>
 internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDotTiles
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ReadOnlySpan<float> q, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
         Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
     {
+        if (kv.Type == KvCacheType.F16)
+        {
+            AttentionKernelF16<TTiles>.Run(q, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
+            return;
+        }
         if (length > scores.Length || length > blockTable.Length * kv.BlockSize)
             throw new ArgumentException($"attention over {length} positions given {scores.Length} scores and {blockTable.Length} blocks of {kv.BlockSize}");
         if (q.Length < headEnd * headDim || output.Length < headEnd * headDim)

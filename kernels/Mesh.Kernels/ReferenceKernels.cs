@@ -110,9 +110,10 @@ public sealed class ReferenceKernels(bool quantizeActivations = true) : IKernels
             float max = float.NegativeInfinity;
             for (int p = 0; p < length; p++)
             {
-                float* k = kv.K(blockTable[p / kv.BlockSize]) + (long)(p % kv.BlockSize) * kv.KvDim + kvOff;
+                int block = blockTable[p / kv.BlockSize];
+                long row = (long)(p % kv.BlockSize) * kv.KvDim + kvOff;
                 double dot = 0;
-                for (int i = 0; i < headDim; i++) dot += (double)qh[i] * k[i];
+                for (int i = 0; i < headDim; i++) dot += (double)qh[i] * Element(kv, block, value: false, row + i);
                 scores[p] = (float)dot * scale;
                 max = MathF.Max(max, scores[p]);
             }
@@ -122,10 +123,16 @@ public sealed class ReferenceKernels(bool quantizeActivations = true) : IKernels
             oh.Clear();
             for (int p = 0; p < length; p++)
             {
-                float* v = kv.V(blockTable[p / kv.BlockSize]) + (long)(p % kv.BlockSize) * kv.KvDim + kvOff;
+                int block = blockTable[p / kv.BlockSize];
+                long row = (long)(p % kv.BlockSize) * kv.KvDim + kvOff;
                 float wgt = (float)(scores[p] / sum);
-                for (int i = 0; i < headDim; i++) oh[i] += wgt * v[i];
+                for (int i = 0; i < headDim; i++) oh[i] += wgt * Element(kv, block, value: true, row + i);
             }
         }
+
+        // one stored K or V element as F32 (an F16 element widens exactly)
+        static float Element(in PagedKvView kv, int block, bool value, long index) => kv.Type == KvCacheType.F16
+            ? (float)(value ? kv.VHalf(block) : kv.KHalf(block))[index]
+            : (value ? kv.V(block) : kv.K(block))[index];
     }
 }

@@ -4,15 +4,16 @@ using Mesh.Kernels;
 namespace Mesh.Engine.KvCache;
 
 /// <summary>The paged KV cache: every block allocated up front in one native buffer laid out as
-/// <c>[block, layer, K|V, slot, kvDim]</c> (see <see cref="PagedKvView"/>), with reference counts,
+/// <c>[block, layer, K|V, slot, kvDim]</c> elements of one <see cref="KvCacheType"/> (F32 or F16; see
+/// <see cref="PagedKvView"/>), with reference counts,
 /// a content-hash index of full blocks for prefix reuse, and one free queue in eviction order
 /// (least recently released first). A free block that still has a hash is a cached prefix block:
 /// it can be revived by a hit until it is handed out again, at which point its hash is forgotten.
 /// Owned by the engine loop; not thread-safe.</summary>
 public sealed unsafe class KvBlockPool : IDisposable
 {
-    /// <summary>[blocks, layers, 2, blockSize, kvDim] floats.</summary>
-    private readonly float* _memory;
+    /// <summary>[blocks, layers, 2, blockSize, kvDim] elements of <see cref="Type"/>.</summary>
+    private readonly byte* _memory;
     private readonly int[] _refCount;
     /// <summary>Hash of each block whose contents are a registered full block; 0 = none.</summary>
     private readonly ulong[] _hash;
@@ -53,10 +54,11 @@ public sealed unsafe class KvBlockPool : IDisposable
         for (int b = 0; b < blockCount; b++) PushTail(b);
     }
 
-    public PagedKvView LayerView(int layer) => new(_memory, BlockSize, KvDim, Layers, layer);
+    public PagedKvView LayerView(int layer) => new(_memory, Type, BlockSize, KvDim, Layers, layer);
 
-    /// <summary>All floats of one block: [layers, 2, blockSize, kvDim].</summary>
-    public Span<float> BlockData(int block) => new(_memory + block * BlockFloats, checked((int)BlockFloats));
+    /// <summary>The bytes of one block: [layers, 2, blockSize, kvDim] elements of <see cref="Type"/>,
+    /// little-endian, as a block is handed off.</summary>
+    public Span<byte> BlockData(int block) => new(_memory + block * BlockBytes, checked((int)BlockBytes));
 
     public int RefCount(int block) => _refCount[block];
     public ulong HashOf(int block) => _hash[block];

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Mesh.Engine.KvCache;
 using Mesh.Kernels;
 
@@ -121,10 +122,18 @@ public sealed class Transformer
         }
     }
 
+    /// <summary>One token's k, v [kvDim] into its slot of the pool, in the pool's element type (F16: rounded
+    /// to the nearest half, ties to even).</summary>
     private static unsafe void StoreKv(in PagedKvView kv, int[] blockTable, int position, ReadOnlySpan<float> k, ReadOnlySpan<float> v)
     {
         int block = blockTable[position / kv.BlockSize];
         long slot = (long)(position % kv.BlockSize) * kv.KvDim;
+        if (kv.Type == KvCacheType.F16)
+        {
+            TensorPrimitives.ConvertToHalf(k, new Span<Half>(kv.KHalf(block) + slot, kv.KvDim));
+            TensorPrimitives.ConvertToHalf(v, new Span<Half>(kv.VHalf(block) + slot, kv.KvDim));
+            return;
+        }
         k.CopyTo(new Span<float>(kv.K(block) + slot, kv.KvDim));
         v.CopyTo(new Span<float>(kv.V(block) + slot, kv.KvDim));
     }

@@ -1,3 +1,5 @@
+using Mesh.Kernels;
+
 namespace Mesh.Engine.Scheduling;
 
 /// <summary>Sizes of everything the engine allocates at startup.</summary>
@@ -12,6 +14,9 @@ public sealed record EngineOptions
     public int KvBlocks { get; init; }
     /// <summary>Upper bound on the KV pool's memory when <see cref="KvBlocks"/> is 0.</summary>
     public long KvCacheBytes { get; init; } = 1L << 30;
+    /// <summary>Element type of the KV pool: F32, or F16 (half the memory and the bytes attention reads per
+    /// position; K/V rounded to the nearest half when stored). Blocks are handed off in this type.</summary>
+    public KvCacheType KvCacheType { get; init; } = KvCacheType.F32;
     /// <summary>Tokens in one forward pass (prefill chunks and decode tokens together).</summary>
     public int MaxBatchTokens { get; init; } = 256;
     /// <summary>Sequences running at once.</summary>

@@ -10,12 +10,13 @@ public sealed partial class InferenceEngine
     /// <summary>Continues a sequence whose KV was computed elsewhere (a prefill worker, a decode worker
     /// that died, a preempted run): <paramref name="tokens"/> are the prompt then the tokens generated so
     /// far, <paramref name="blocks"/> hold the K/V of the first <paramref name="kvTokens"/> of them, each
-    /// block laid out as <see cref="KvBlockPool.BlockData"/> ([layers, 2, blockSize, kvDim] F32). The
-    /// streamed text starts after the first <paramref name="emittedTokens"/> generated tokens; the text of
-    /// the ones after that is returned. Sampling continues at position tokens.Length with the same seed,
+    /// block the bytes of a <see cref="KvBlockPool.BlockData"/> ([layers, 2, blockSize, kvDim] elements
+    /// of this engine's <see cref="EngineOptions.KvCacheType"/>; blocks of another type are refused by
+    /// their size). The streamed text starts after the first <paramref name="emittedTokens"/> generated
+    /// tokens; the text of the ones after that is returned. Sampling continues at position tokens.Length with the same seed,
     /// so the continuation equals an uninterrupted run.</summary>
     public (long Id, string PendingText) Resume(ReadOnlySpan<int> tokens, int promptLength, int kvTokens,
-        IReadOnlyList<ReadOnlyMemory<float>> blocks, SamplingParams sampling, int emittedTokens, ulong cacheSalt = 0)
+        IReadOnlyList<ReadOnlyMemory<byte>> blocks, SamplingParams sampling, int emittedTokens, ulong cacheSalt = 0)
     {
         try { sampling.Validate(); }
         catch (ArgumentException ex) { throw new RequestRejectedException(ex.Message); }
@@ -26,6 +27,9 @@ public sealed partial class InferenceEngine
         if (tokens.Length >= MaxContext) throw new RequestRejectedException($"the sequence has {tokens.Length} tokens but the context holds {MaxContext}");
         foreach (int id in tokens)
             if ((uint)id >= (uint)_config.VocabSize) throw new RequestRejectedException($"token id {id} is outside the vocabulary (0..{_config.VocabSize - 1})");
+        for (int i = 0; i < blocks.Count; i++)
+            if (blocks[i].Length != _pool.BlockBytes)
+                throw new RequestRejectedException($"KV block {i} has {blocks[i].Length} bytes; this model's {_pool.Type} blocks have {_pool.BlockBytes}");
         if (_pool.FreeCount < blocks.Count) throw new RequestRejectedException($"the KV pool has {_pool.FreeCount} free blocks; resuming needs {blocks.Count}");
 
         int generated = tokens.Length - promptLength;
@@ -35,7 +39,6 @@ public sealed partial class InferenceEngine
         seq.Count = tokens.Length;
         for (int i = 0; i < blocks.Count; i++)
         {
-            if (blocks[i].Length != _pool.BlockFloats) throw new RequestRejectedException($"KV block {i} has {blocks[i].Length} floats; this model's blocks have {_pool.BlockFloats}");
             int b = _pool.Allocate();
             blocks[i].Span.CopyTo(_pool.BlockData(b));
             seq.BlockTable[seq.BlockCount++] = b;
@@ -73,8 +76,9 @@ public sealed partial class InferenceEngine
         return null;
     }
 
-    /// <summary>The K/V of one pool block: [layers, 2, blockSize, kvDim].</summary>
-    public ReadOnlySpan<float> BlockData(int block) => _pool.BlockData(block);
+    /// <summary>The K/V of one pool block as bytes: [layers, 2, blockSize, kvDim] elements of this engine's
+    /// <see cref="EngineOptions.KvCacheType"/>, little-endian.</summary>
+    public ReadOnlySpan<byte> BlockData(int block) => _pool.BlockData(block);
 
     public void ReleaseHeld(long sequenceId)
     {

@@ -71,7 +71,7 @@ public sealed partial class InferenceEngine : IDisposable
     private int ChooseBlockCount(ModelConfig c)
     {
         if (_options.KvBlocks > 0) return _options.KvBlocks;
-        long bytesPerBlock = (long)c.Layers * 2 * _options.BlockSize * c.KvDim * sizeof(float);
+        long bytesPerBlock = (long)c.Layers * 2 * _options.BlockSize * c.KvDim * _options.KvCacheType.ElementBytes();
         long wanted = (long)_options.MaxSequences * ((MaxContext + _options.BlockSize - 1) / _options.BlockSize);
         long affordable = Math.Max(1, _options.KvCacheBytes / bytesPerBlock);
         long minimum = (MaxContext + _options.BlockSize - 1) / _options.BlockSize + 1;

@@ -29,7 +29,7 @@ public sealed class KvHandOffTests(TestModels models) : IClassFixture<TestModels
         Assert.Equal(Prompt.Length + tokensBeforeHandOff, held.Tokens.Length);
         // the last sampled token has no K/V yet: it is the next step's input
         Assert.Equal(held.Tokens.Length - 1, held.KvTokens);
-        var blocks = held.Blocks.Select(b => (ReadOnlyMemory<float>)first.BlockData(b).ToArray()).ToList();
+        var blocks = held.Blocks.Select(b => (ReadOnlyMemory<byte>)first.BlockData(b).ToArray()).ToList();
         first.ReleaseHeld(id);
 
         using var second = NewEngine();
@@ -53,8 +53,8 @@ public sealed class KvHandOffTests(TestModels models) : IClassFixture<TestModels
     public void Resume_rejects_blocks_that_do_not_fit()
     {
         using var e = NewEngine();
-        var wrongSize = new List<ReadOnlyMemory<float>> { new float[10] };
-        Assert.Contains("floats", Assert.Throws<RequestRejectedException>(() => e.Resume([1, 2, 3], 2, 2, wrongSize, Sampling, 0)).Message);
+        var wrongSize = new List<ReadOnlyMemory<byte>> { new byte[10] };
+        Assert.Contains("bytes", Assert.Throws<RequestRejectedException>(() => e.Resume([1, 2, 3], 2, 2, wrongSize, Sampling, 0)).Message);
         Assert.Contains("cannot hold", Assert.Throws<RequestRejectedException>(() => e.Resume([1, 2, 3], 2, 2, [], Sampling, 0)).Message);
     }
 }

@@ -82,7 +82,7 @@ internal sealed class CheckpointWriter(
         var writes = new List<KvBlock>(item.Blocks.Length + 1);
         for (int i = item.FirstBlock; i < keys.Length; i++)
         {
-            float[] block = item.Blocks[i - item.FirstBlock];
+            byte[] block = item.Blocks[i - item.FirstBlock];
             int used = layout.UsedSlots(i, item.KvTokens);
             layout.AppendChecksum(progress.Checksum, block, used);
             if (i >= present) writes.Add(new KvBlock(keys[i], layout.Export(block, used), i > 0 ? keys[i - 1] : null));

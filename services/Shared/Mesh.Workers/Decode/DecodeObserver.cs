@@ -57,7 +57,7 @@ internal sealed class DecodeObserver(
         if (now is null) return null;
         int blocks = suspend ? now.Blocks.Length : now.KvTokens / blockSize;
         int kvTokens = suspend ? now.KvTokens : blocks * blockSize;
-        var data = new float[Math.Max(0, blocks - _copiedBlocks)][];
+        var data = new byte[Math.Max(0, blocks - _copiedBlocks)][];
         for (int i = _copiedBlocks; i < blocks; i++) data[i - _copiedBlocks] = session.Engine.BlockData(now.Blocks[i]).ToArray();
         var item = new CheckpointItem(stream, now.Tokens, kvTokens, _copiedBlocks, data, suspend);
         _copiedBlocks = Math.Max(_copiedBlocks, blocks);

@@ -71,14 +71,14 @@ internal sealed class DecodeRole(EngineWorker worker)
         await worker.Host.InvokeAsync(s => Resume(s, stream, start, resume, sampling, salt), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Fingerprint, layout and block count must be this worker's.</summary>
+    /// <summary>Layout (KV type and shape), fingerprint and block count must be this worker's.</summary>
     private void CheckReference(KvRef kv)
     {
-        if (!string.Equals(kv.ModelFingerprint, worker.Model.Fingerprint, StringComparison.Ordinal))
-            throw new KvMismatchException($"its model fingerprint {kv.ModelFingerprint} is not this worker's ({worker.Model.Fingerprint})");
         KvBlockLayout layout = worker.Model.Kv;
         if (kv.Layout != layout.Layout)
             throw new KvMismatchException($"its layout {kv.Layout} is not this worker's ({layout.Layout})");
+        if (!string.Equals(kv.ModelFingerprint, worker.Model.Fingerprint, StringComparison.Ordinal))
+            throw new KvMismatchException($"its model fingerprint {kv.ModelFingerprint} is not this worker's ({worker.Model.Fingerprint})");
         if (kv.TokenCount < 1 || kv.Blocks.Length != layout.BlocksFor(kv.TokenCount))
             throw new KvMismatchException($"it lists {kv.Blocks.Length} blocks for {kv.TokenCount} tokens in blocks of {layout.BlockSize}");
         if (kv.Tier == KvTier.Device && kv.Owner != worker.Id)
@@ -108,10 +108,10 @@ internal sealed class DecodeRole(EngineWorker worker)
             BlockHash[] keys = KvNaming.SequenceBlocks(held.Tokens.AsSpan(0, held.KvTokens), layout.BlockSize, salt, e.RequestId, e.Attempt);
             if (!keys.AsSpan().SequenceEqual(kv.Blocks)) throw new KvMismatchException("the held sequence's block keys are not the referenced ones");
             var checksum = new XxHash64();
-            var blocks = new ReadOnlyMemory<float>[keys.Length];
+            var blocks = new ReadOnlyMemory<byte>[keys.Length];
             for (int i = 0; i < keys.Length; i++)
             {
-                ReadOnlySpan<float> block = session.Engine.BlockData(held.Blocks[i]);
+                ReadOnlySpan<byte> block = session.Engine.BlockData(held.Blocks[i]);
                 layout.AppendChecksum(checksum, block, layout.UsedSlots(i, held.KvTokens));
                 blocks[i] = block.ToArray();
             }
@@ -137,12 +137,12 @@ internal sealed class DecodeRole(EngineWorker worker)
         PromptManifest.Verify(tokens, kv, salt);
 
         var checksum = new XxHash64();
-        var blocks = new List<ReadOnlyMemory<float>>(kv.Blocks.Length);
+        var blocks = new List<ReadOnlyMemory<byte>>(kv.Blocks.Length);
         await foreach (KvBlock block in store.GetManyAsync(kv.ModelFingerprint, kv.Blocks, cancellationToken).ConfigureAwait(false))
         {
             int i = blocks.Count;
             if (block.Hash != kv.Blocks[i]) break;
-            float[] data = layout.Import(block.Data.Span);
+            byte[] data = layout.Import(block.Data.Span);
             layout.AppendChecksum(checksum, data, layout.UsedSlots(i, kv.TokenCount));
             blocks.Add(data);
         }
@@ -185,7 +185,7 @@ internal sealed class DecodeRole(EngineWorker worker)
             throw new KvMismatchException("the tokens its KV covers are not the prompt and tokens this decode continues from");
 
         int kvTokens = point.KvTokens;
-        IReadOnlyList<ReadOnlyMemory<float>> blocks = point.Blocks;
+        IReadOnlyList<ReadOnlyMemory<byte>> blocks = point.Blocks;
         if (start == DecodeStart.SampleFirst)
         {
             // The first token's logits come from the last prompt position, so its KV is recomputed.
@@ -239,7 +239,7 @@ internal sealed class DecodeRole(EngineWorker worker)
     }
 
     /// <summary>Where a resumed sequence starts: the tokens whose KV the blocks hold (at least), how many positions have KV, and those blocks.</summary>
-    private sealed record ResumePoint(int[] Tokens, int KvTokens, IReadOnlyList<ReadOnlyMemory<float>> Blocks);
+    private sealed record ResumePoint(int[] Tokens, int KvTokens, IReadOnlyList<ReadOnlyMemory<byte>> Blocks);
 }
 
 /// <summary>How a decode task starts.</summary>

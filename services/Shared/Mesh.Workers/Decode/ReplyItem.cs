@@ -20,5 +20,5 @@ internal sealed record FaultItem(DecodeStream Stream, Exception Error) : ReplyIt
 /// KV, and copies of the KV blocks from <paramref name="FirstBlock"/> on (the ones before were in an earlier item).
 /// <paramref name="Suspended"/>: the sequence was stopped after it (preemption) and the stream ends here.
 /// </summary>
-internal sealed record CheckpointItem(DecodeStream Stream, int[] Tokens, int KvTokens, int FirstBlock, float[][] Blocks, bool Suspended)
+internal sealed record CheckpointItem(DecodeStream Stream, int[] Tokens, int KvTokens, int FirstBlock, byte[][] Blocks, bool Suspended)
     : ReplyItem(Stream);

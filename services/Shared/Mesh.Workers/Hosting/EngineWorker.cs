@@ -34,6 +34,7 @@ public sealed class EngineWorker : IAsyncDisposable
             BlockSize = options.BlockSize,
             KvBlocks = options.KvBlocks,
             KvCacheBytes = options.KvCacheBytes,
+            KvCacheType = options.KvCacheType,
             MaxSequences = options.MaxSequences,
             MaxBatchTokens = options.MaxBatchTokens,
             MaxContext = options.MaxContext,

@@ -1,4 +1,5 @@
 using Mesh.Contracts;
+using Mesh.Kernels;
 
 namespace Mesh.Workers.Hosting;
 
@@ -37,6 +38,13 @@ public sealed class WorkerOptions
 
     /// <summary>Upper bound on one engine's KV pool when <see cref="KvBlocks"/> is 0.</summary>
     public long KvCacheBytes { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// Element type of the KV cache: <c>F32</c> (default) or <c>F16</c> (half the memory per block, so twice the blocks in
+    /// <see cref="KvCacheBytes"/>; K/V rounded to the nearest half). KV is handed off in this type, so prefill and decode
+    /// workers that exchange KV must agree (a decode refuses KV of another type as a layout mismatch).
+    /// </summary>
+    public KvCacheType KvCacheType { get; set; } = KvCacheType.F32;
 
     /// <summary>Sequences an engine runs at once.</summary>
     public int MaxSequences { get; set; } = 16;

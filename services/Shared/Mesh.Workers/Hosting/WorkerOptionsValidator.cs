@@ -13,6 +13,7 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         if (o.Threads < 0) errors.Add($"{s}:Threads must be ≥ 0 (0 = one per core), was {o.Threads}.");
         if (o.BlockSize < 1) errors.Add($"{s}:BlockSize must be ≥ 1, was {o.BlockSize}.");
         if (o.KvBlocks < 0) errors.Add($"{s}:KvBlocks must be ≥ 0, was {o.KvBlocks}.");
+        if (!Enum.IsDefined(o.KvCacheType)) errors.Add($"{s}:KvCacheType must be F32 or F16, was {o.KvCacheType}.");
         if (o.MaxSequences < 1) errors.Add($"{s}:MaxSequences must be ≥ 1, was {o.MaxSequences}.");
         if (o.MaxBatchTokens < 1) errors.Add($"{s}:MaxBatchTokens must be ≥ 1, was {o.MaxBatchTokens}.");
         if (o.MaxContext < 0) errors.Add($"{s}:MaxContext must be ≥ 0, was {o.MaxContext}.");

@@ -39,7 +39,7 @@ internal sealed class WorkersService(
                 throw new InvalidOperationException(
                     $"worker {stranded.Id} serves {string.Join('+', stranded.Roles)} alone, so it hands KV off through the KV cache, " +
                     $"but none is configured: set {WorkerOptions.SectionName}:KvCacheUrl");
-            _model = ServedModel.Load(o.Model!, o.ModelName, o.BlockSize);
+            _model = ServedModel.Load(o.Model!, o.ModelName, o.BlockSize, o.KvCacheType);
             foreach (WorkerSpec spec in registry.Specs)
             {
                 var worker = new EngineWorker(spec, _model, o, store, bus, time, logger);

@@ -101,7 +101,7 @@ internal sealed class PrefillRole(EngineWorker worker)
             int onDevice = await worker.Host.InvokeAsync(s => LeadingBlocksInPool(s, chain, cached), cancellationToken).ConfigureAwait(false);
             if (onDevice < cached)
             {
-                List<(BlockHash Hash, float[] Data)> blocks = [];
+                List<(BlockHash Hash, byte[] Data)> blocks = [];
                 await foreach (KvBlock block in store.GetManyAsync(fingerprint, chain[onDevice..cached], cancellationToken).ConfigureAwait(false))
                 {
                     if (block.Hash != chain[onDevice + blocks.Count]) break;
@@ -127,11 +127,11 @@ internal sealed class PrefillRole(EngineWorker worker)
     }
 
     /// <summary>Copies blocks into free pool blocks registered under their hashes, then frees them: cached prefix blocks.</summary>
-    private static int ImportIntoPool(EngineSession session, List<(BlockHash Hash, float[] Data)> blocks)
+    private static int ImportIntoPool(EngineSession session, List<(BlockHash Hash, byte[] Data)> blocks)
     {
         var pool = session.Engine.Pool;
         int imported = 0;
-        foreach ((BlockHash hash, float[] data) in blocks)
+        foreach ((BlockHash hash, byte[] data) in blocks)
         {
             if (pool.Contains(hash.Value)) continue;
             int b = pool.Allocate();
@@ -200,7 +200,7 @@ internal sealed class PrefillRole(EngineWorker worker)
             var writes = new List<KvBlock>(keys.Length);
             for (int i = 0; i < keys.Length; i++)
             {
-                ReadOnlySpan<float> block = session.Engine.BlockData(held.Blocks[i]);
+                ReadOnlySpan<byte> block = session.Engine.BlockData(held.Blocks[i]);
                 int used = layout.UsedSlots(i, held.KvTokens);
                 layout.AppendChecksum(checksum, block, used);
                 if (i >= cachedBlocks) writes.Add(new KvBlock(keys[i], layout.Export(block, used), i > 0 ? keys[i - 1] : null));
