@@ -28,24 +28,32 @@ public sealed unsafe class KvBlockPool : IDisposable
     public int Layers { get; }
     public int KvDim { get; }
     public int FreeCount { get; private set; }
-    /// <summary>Floats in one block (all layers, K and V).</summary>
-    public long BlockFloats { get; }
+    /// <summary>Element type of K and V.</summary>
+    public KvCacheType Type { get; }
+    /// <summary>Elements in one block (all layers, K and V).</summary>
+    public long BlockElements { get; }
+    /// <summary>Bytes in one block: <see cref="BlockElements"/> · the element size.</summary>
+    public long BlockBytes { get; }
 
     /// <summary>Counters for tests and metrics.</summary>
     public long PrefixHitBlocks { get; private set; }
     public long Evictions { get; private set; }
 
-    public KvBlockPool(int blockCount, int blockSize, int layers, int kvDim)
+    public KvBlockPool(int blockCount, int blockSize, int layers, int kvDim, KvCacheType type = KvCacheType.F32)
     {
         if (blockCount <= 0 || blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockCount), "KV pool needs at least one block of at least one slot");
         BlockCount = blockCount;
         BlockSize = blockSize;
         Layers = layers;
         KvDim = kvDim;
-        BlockFloats = (long)layers * 2 * blockSize * kvDim;
-        nuint bytes = (nuint)(BlockFloats * blockCount * sizeof(float));
-        _memory = (float*)NativeMemory.AlignedAlloc(bytes, 64);
-        NativeMemory.Clear(_memory, bytes);
+        Type = type;
+        BlockElements = (long)layers * 2 * blockSize * kvDim;
+        BlockBytes = BlockElements * type.ElementBytes();
+        nuint bytes = (nuint)(BlockBytes * blockCount);
+        // not cleared: a slot is always written (StoreKv, Resume) before attention reads it, exports zero the
+        // unused slots, and untouched pages stay unmapped, so startup does not fault in the whole pool and
+        // resident memory grows with the KV actually used
+        _memory = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
         _refCount = new int[blockCount];
         _hash = new ulong[blockCount];
         _byHash = new Dictionary<ulong, int>(blockCount);
