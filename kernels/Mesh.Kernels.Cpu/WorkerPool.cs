@@ -3,7 +3,7 @@ using Mesh.Kernels;
 namespace Mesh.Kernels.Cpu;
 
 /// <summary>One persistent set of threads sized to the cores. The calling thread takes part in every
-/// run; items are handed out in chunks through one atomic counter, so the hot loop takes no lock.
+/// run; items are handed out in shrinking chunks through one atomic counter, so the hot loop takes no lock.
 /// Helpers wait for the next run by spinning on a generation counter for a short while (decode issues
 /// a run every few microseconds) and then sleep on a monitor. Runs are not re-entrant: exactly one
 /// thread (the engine loop) calls <see cref="Run"/>.</summary>
@@ -23,8 +23,9 @@ public sealed class WorkerPool : IDisposable
     /// <summary>The run in progress; written before the generation bump, read by helpers after it.</summary>
     private IParallelWork? _work;
     private int _count;
-    private int _chunk;
-    /// <summary>Next unclaimed item; advanced with Interlocked.Add.</summary>
+    /// <summary>Smallest chunk of the current run.</summary>
+    private int _grain;
+    /// <summary>Next unclaimed item; advanced by compare-and-swap.</summary>
     private int _next;
     /// <summary>Helpers that joined the current run and have not left it.</summary>
     private int _active;
@@ -60,7 +61,7 @@ public sealed class WorkerPool : IDisposable
         }
         _work = work;
         _count = count;
-        _chunk = Math.Max(grain, (count + Threads * 4 - 1) / (Threads * 4));
+        _grain = Math.Max(1, grain);
         _next = 0;
         _fault = null;
         long generation = Interlocked.Increment(ref _generation);
@@ -91,15 +92,20 @@ public sealed class WorkerPool : IDisposable
         lock (_gate) Monitor.PulseAll(_gate);
     }
 
+    /// <summary>Claims and runs chunks until none is left. Guided: a chunk is the unclaimed items over
+    /// twice the thread count (at least the grain), so chunks start large and shrink toward the end and
+    /// the threads finish within a small chunk of each other.</summary>
     private void Drain()
     {
         var work = _work!;
-        int count = _count, chunk = _chunk;
+        int count = _count, grain = _grain, spread = 2 * Threads;
         while (true)
         {
-            int begin = Interlocked.Add(ref _next, chunk) - chunk;
+            int begin = Volatile.Read(ref _next);
             if (begin >= count) return;
-            work.Run(begin, Math.Min(begin + chunk, count));
+            int end = Math.Min(count, begin + Math.Max(grain, (count - begin) / spread));
+            if (Interlocked.CompareExchange(ref _next, end, begin) != begin) continue;
+            work.Run(begin, end);
         }
     }
 
