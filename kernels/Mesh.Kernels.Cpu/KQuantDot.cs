@@ -65,27 +65,27 @@ internal static unsafe class KQuantDot<T> where T : struct, IKQuantFormat
             byte* block = row + (long)b * T.BlockBytes;
             sbyte* x = q + b * 256;
             var g = Vector256.Load(sums + b * 16);
-            var (i0, m0, d0, dm0) = Block(block, x, g);
-            var (i1, m1, d1, dm1) = Block(block + rowBytes, x, g);
-            var (i2, m2, d2, dm2) = Block(block + 2 * rowBytes, x, g);
-            var (i3, m3, d3, dm3) = Block(block + 3 * rowBytes, x, g);
+            var (i0, m0) = Block(block, x, g);
+            var (i1, m1) = Block(block + rowBytes, x, g);
+            var (i2, m2) = Block(block + 2 * rowBytes, x, g);
+            var (i3, m3) = Block(block + 3 * rowBytes, x, g);
+            var d = T.Scales4(block, rowBytes);   // the four rows' d, then their dm
             var dy = Vector128.Create(dx[b]);
-            acc = Accumulate(acc, Reduce4(i0, i1, i2, i3), Reduce4(m0, m1, m2, m3),
-                Vector128.Create(d0, d1, d2, d3) * dy, Vector128.Create(dm0, dm1, dm2, dm3) * dy);
+            acc = Accumulate(acc, Reduce4(i0, i1, i2, i3), Reduce4(m0, m1, m2, m3), d.GetLower() * dy, d.GetUpper() * dy);
         }
         acc.Store(y);
     }
 
     /// <summary>One super-block of one row against one token: S1 and S2 as 8 int32 partial sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<int> S1, Vector256<int> S2, float D, float Dm) Block(byte* block, sbyte* x, Vector256<short> groupSums)
+    private static (Vector256<int> S1, Vector256<int> S2) Block(byte* block, sbyte* x, Vector256<short> groupSums)
     {
-        T.Header(block, out var s, out var o, out float d, out float dm);
+        T.GroupScales(block, out var s, out var o);
         var lo = Vector256.Create(s.GetLower(), s.GetLower());
         var hi = Vector256.Create(s.GetUpper(), s.GetUpper());
         var s1 = Chunk(block, 0, Pair(lo, 0), Pair(lo, 1), x) + Chunk(block, 1, Pair(lo, 2), Pair(lo, 3), x)
             + Chunk(block, 2, Pair(hi, 0), Pair(hi, 1), x) + Chunk(block, 3, Pair(hi, 2), Pair(hi, 3), x);
-        return (s1, Avx2.MultiplyAddAdjacent(o, groupSums), d, dm);
+        return (s1, Avx2.MultiplyAddAdjacent(o, groupSums));
     }
 
     /// <summary>The row against one token (rows left over from a 4-row panel).</summary>
@@ -96,7 +96,9 @@ internal static unsafe class KQuantDot<T> where T : struct, IKQuantFormat
         var acc = Vector128<float>.Zero;
         for (int b = 0; b < nb; b++)
         {
-            var (i0, m0, d, dm) = Block(row + (long)b * T.BlockBytes, q + b * 256, Vector256.Load(sums + b * 16));
+            byte* block = row + (long)b * T.BlockBytes;
+            var (i0, m0) = Block(block, q + b * 256, Vector256.Load(sums + b * 16));
+            T.Header(block, out _, out _, out float d, out float dm);
             var zero = Vector256<int>.Zero;
             var dy = Vector128.Create(dx[b]);
             acc = Accumulate(acc, Reduce4(i0, zero, zero, zero), Reduce4(m0, zero, zero, zero), Vector128.Create(d) * dy, Vector128.Create(dm) * dy);

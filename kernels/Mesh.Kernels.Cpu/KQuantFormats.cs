@@ -19,6 +19,13 @@ internal unsafe interface IKQuantFormat
     /// <summary>d, dm and the group scales and offsets as 16 int16 lanes, group g in lane g (AVX2 kernels).</summary>
     static abstract void Header(byte* block, out Vector256<short> s, out Vector256<short> o, out float d, out float dm);
 
+    /// <summary>The group scales and offsets as 16 int16 lanes, group g in lane g (AVX2 kernels).</summary>
+    static abstract void GroupScales(byte* block, out Vector256<short> s, out Vector256<short> o);
+
+    /// <summary>d of the blocks of 4 rows (<paramref name="block"/> and the 3 after it at
+    /// <paramref name="rowBytes"/>) in lanes 0–3 and their dm in lanes 4–7, widened together.</summary>
+    static abstract Vector256<float> Scales4(byte* block, int rowBytes);
+
     /// <summary>Quants of values [64c, 64c+32) (<paramref name="first"/>) and [64c+32, 64c+64).</summary>
     static abstract void Quants(byte* block, int c, out Vector256<byte> first, out Vector256<byte> second);
 
@@ -50,6 +57,12 @@ internal readonly unsafe struct Q4KFormat : IKQuantFormat
         dm = HalfWidener.ToSingle(*(ushort*)(block + 2));
         KScales.Unpack(block + 4, out s, out o);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GroupScales(byte* block, out Vector256<short> s, out Vector256<short> o) => KScales.Unpack(block + 4, out s, out o);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Scales4(byte* block, int rowBytes) => KScales.HalfPairs4(block, rowBytes);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Quants(byte* block, int c, out Vector256<byte> first, out Vector256<byte> second)
@@ -92,6 +105,12 @@ internal readonly unsafe struct Q5KFormat : IKQuantFormat
         dm = HalfWidener.ToSingle(*(ushort*)(block + 2));
         KScales.Unpack(block + 4, out s, out o);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GroupScales(byte* block, out Vector256<short> s, out Vector256<short> o) => KScales.Unpack(block + 4, out s, out o);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Scales4(byte* block, int rowBytes) => KScales.HalfPairs4(block, rowBytes);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Quants(byte* block, int c, out Vector256<byte> first, out Vector256<byte> second)
@@ -150,6 +169,22 @@ internal readonly unsafe struct Q6KFormat : IKQuantFormat
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void GroupScales(byte* block, out Vector256<short> s, out Vector256<short> o)
+    {
+        s = Avx2.ConvertToVector256Int16((sbyte*)(block + 192));
+        o = s << 5;
+    }
+
+    /// <summary>d in lanes 0–3 and again (as dm) in lanes 4–7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Scales4(byte* block, int rowBytes)
+    {
+        byte* h = block + 208;
+        var v = Vector128.Create(*(ushort*)h, *(ushort*)(h + rowBytes), *(ushort*)(h + 2 * rowBytes), *(ushort*)(h + 3 * rowBytes));
+        return HalfWidener.Widen8(Vector256.Create(v, v));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Quants(byte* block, int c, out Vector256<byte> first, out Vector256<byte> second)
     {
         // chunk c: half c/2, quarters (0, 1) or (2, 3) of it: low nibbles of ql (or high ones), and
@@ -204,13 +239,32 @@ internal static unsafe class KScales
         }
     }
 
-    /// <summary>As <see cref="Unpack(byte*, short*, short*)"/> into int16 lanes (AVX2).</summary>
+    /// <summary>As <see cref="Unpack(byte*, short*, short*)"/> into int16 lanes (AVX2), with byte shuffles
+    /// instead of <see cref="Bytes"/>' scalar shifts. Reads 16 bytes (the 12 packed ones and 4 after them,
+    /// which no shuffle selects).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Unpack(byte* packed, out Vector256<short> s, out Vector256<short> o)
     {
-        var (scales, mins) = Bytes(packed);
-        var both = Vector128.Create(scales, mins).AsByte();
+        const byte Z = 0x80;   // a shuffle index that writes 0
+        var v = Vector128.Load(packed);
+        var low6 = v & Vector128.Create((byte)0x3F);                                              // scales 0–3, mins 0–3
+        var top2 = Vector128.ShiftRightLogical(v.AsUInt16(), 2).AsByte() & Vector128.Create((byte)0x30);   // bits 6–7 → 4–5
+        var lowNibble = v & Vector128.Create((byte)0x0F);                                         // scales 4–7
+        var highNibble = Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & Vector128.Create((byte)0x0F);   // mins 4–7
+        var both = Ssse3.Shuffle(low6, Vector128.Create((byte)0, 1, 2, 3, Z, Z, Z, Z, 4, 5, 6, 7, Z, Z, Z, Z))
+            | Ssse3.Shuffle(top2, Vector128.Create(Z, Z, Z, Z, 0, 1, 2, 3, Z, Z, Z, Z, 4, 5, 6, 7))
+            | Ssse3.Shuffle(lowNibble, Vector128.Create(Z, Z, Z, Z, 8, 9, 10, 11, Z, Z, Z, Z, Z, Z, Z, Z))
+            | Ssse3.Shuffle(highNibble, Vector128.Create(Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, 8, 9, 10, 11));
         s = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(both, both)).AsInt16();
         o = Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(both, both)).AsInt16();
+    }
+
+    /// <summary>The F16 pair (d, dmin) at the start of 4 blocks <paramref name="rowBytes"/> apart: d in
+    /// lanes 0–3, dmin in lanes 4–7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfPairs4(byte* block, int rowBytes)
+    {
+        var v = Vector128.Create(*(int*)block, *(int*)(block + rowBytes), *(int*)(block + 2 * rowBytes), *(int*)(block + 3 * rowBytes));
+        return HalfWidener.Widen8(Vector256.Create(v, Vector128.ShiftRightLogical(v, 16)));
     }
 }
