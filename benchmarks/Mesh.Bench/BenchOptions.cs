@@ -1,3 +1,5 @@
+using Mesh.Kernels;
+
 namespace Mesh.Bench;
 
 /// <summary>What one <c>mesh bench</c> run measures: the model, the shape of each timed run and how
@@ -14,8 +16,17 @@ public sealed record BenchOptions
     public int Repeats { get; init; } = 5;
     /// <summary>Sequences decoded together in the concurrency run (Mesh only); 0 or 1 skips it.</summary>
     public int Concurrent { get; init; } = 8;
-    /// <summary>Quantized weights multiply int8-quantized activations, as llama.cpp does (EngineOptions.QuantizeQ8Activations).</summary>
-    public bool QuantizeActivations { get; init; }
+    /// <summary>Quantized weights multiply int8-quantized activations, as llama.cpp does (EngineOptions.QuantizeQ8Activations,
+    /// the engine's default); false runs Mesh's exact mode (F32 activations).</summary>
+    public bool QuantizeActivations { get; init; } = true;
+    /// <summary>KV cache element type of both peers (EngineOptions.KvCacheType; llama.cpp's K and V cache types); null
+    /// runs each at its own default: Mesh F32, llama.cpp F16.</summary>
+    public KvCacheType? KvType { get; init; }
+
+    /// <summary>Mesh's KV cache type in this run.</summary>
+    public KvCacheType MeshKvType => KvType ?? KvCacheType.F32;
+    /// <summary>llama.cpp's KV cache type in this run.</summary>
+    public KvCacheType LlamaCppKvType => KvType ?? KvCacheType.F16;
     /// <summary>Skip llama.cpp (Mesh alone, e.g. where its native library cannot load).</summary>
     public bool MeshOnly { get; init; }
     /// <summary>Size of the buffer the bandwidth probe reads.</summary>

@@ -13,7 +13,9 @@ public sealed record BenchReport(
     PeerResult? LlamaCpp,
     string? LlamaCppSkipped,
     double? ConcurrentDecodeTokensPerSecond,
-    double? ConcurrentSpeedup)
+    double? ConcurrentSpeedup,
+    double MeshStartupMs,
+    double? LlamaCppStartupMs)
 {
     public double? PrefillRatio => LlamaCpp is null ? null : Mesh.Prefill.Median / LlamaCpp.Prefill.Median;
     public double? DecodeRatio => LlamaCpp is null ? null : Mesh.Decode.Median / LlamaCpp.Decode.Median;
@@ -26,7 +28,9 @@ public sealed record BenchReport(
         Round(Mesh.Bandwidth.Median), Math.Round(Mesh.RooflineFraction, 3),
         LlamaCpp is null ? null : Math.Round(LlamaCpp.RooflineFraction, 3),
         ConcurrentDecodeTokensPerSecond is { } c ? Round(c) : null, ConcurrentSpeedup is { } s ? Math.Round(s, 2) : null,
-        LlamaCppSkipped);
+        LlamaCppSkipped, Options.MeshKvType.ToString().ToLowerInvariant(),
+        LlamaCpp is null ? null : Options.LlamaCppKvType.ToString().ToLowerInvariant(),
+        Math.Round(MeshStartupMs), LlamaCppStartupMs is { } ls ? Math.Round(ls) : null);
 
     private static double Round(double v) => Math.Round(v, 1);
 }
@@ -51,7 +55,8 @@ public sealed record BenchJson(
     double? LlamaCppPrefillTokensPerS, double? LlamaCppDecodeTokensPerS,
     double? PrefillRatio, double? DecodeRatio,
     double BandwidthGbPerS, double DecodeRooflineFraction, double? LlamaCppDecodeRooflineFraction,
-    double? ConcurrentDecodeTokensPerS, double? ConcurrentSpeedup, string? LlamaCppSkipped);
+    double? ConcurrentDecodeTokensPerS, double? ConcurrentSpeedup, string? LlamaCppSkipped, string KvType,
+    string? LlamaCppKvType, double StartupMs, double? LlamaCppStartupMs);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(BenchJson))]

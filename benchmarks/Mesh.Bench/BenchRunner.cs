@@ -16,9 +16,13 @@ public static class BenchRunner
         try
         {
             int vocab = mesh.Config.VocabSize;
-            double bytesPerToken = DecodeRoofline.BytesPerToken(mesh.Config, mesh.Weights, o.PromptTokens + o.GenTokens / 2.0);
+            double meanPosition = o.PromptTokens + o.GenTokens / 2.0;
+            double bytesPerToken = DecodeRoofline.BytesPerToken(mesh.Config, mesh.Weights, meanPosition, o.MeshKvType);
+            double llamaBytesPerToken = DecodeRoofline.BytesPerToken(mesh.Config, mesh.Weights, meanPosition, o.LlamaCppKvType);
             log.WriteLine($"model {Path.GetFileName(o.ModelPath)}: {bytesPerToken / 1e6:F1} MB read per decode token; " +
-                $"prompt {o.PromptTokens}, gen {o.GenTokens}, threads {o.Threads}, {o.Repeats} repeats{(skipped is null ? "" : $"; llama.cpp skipped: {skipped}")}");
+                $"prompt {o.PromptTokens}, gen {o.GenTokens}, threads {o.Threads}, {o.Repeats} repeats; KV cache: mesh {o.MeshKvType}" +
+                (skipped is null ? $", llama.cpp {o.LlamaCppKvType}" : $"; llama.cpp skipped: {skipped}"));
+            log.WriteLine($"startup (file opened → ready to serve): mesh {mesh.StartupMs:F0} ms" + (llama is null ? "" : $", llama.cpp {llama.StartupMs:F0} ms"));
 
             mesh.Run(Prompt(vocab, o.PromptTokens, seed: -1));
             llama?.Run(Prompt(vocab, o.PromptTokens, seed: -1));
@@ -30,7 +34,7 @@ public static class BenchRunner
                 int[] prompt = Prompt(vocab, o.PromptTokens, r);
                 bool meshFirst = r % 2 == 0;
                 if (meshFirst) meshRuns.Add(Timed(probe, () => mesh.Run(prompt), "mesh", r, log, bytesPerToken));
-                if (llama is not null) llamaRuns.Add(Timed(probe, () => llama.Run(prompt), "llama.cpp", r, log, bytesPerToken));
+                if (llama is not null) llamaRuns.Add(Timed(probe, () => llama.Run(prompt), "llama.cpp", r, log, llamaBytesPerToken));
                 if (!meshFirst) meshRuns.Add(Timed(probe, () => mesh.Run(prompt), "mesh", r, log, bytesPerToken));
             }
 
@@ -49,7 +53,8 @@ public static class BenchRunner
                 speedup = concurrent / meshResult.Decode.Median;
             }
             return new BenchReport(o, Path.GetFileName(o.ModelPath), bytesPerToken, meshResult,
-                llama is null ? null : PeerResult.Of("llama.cpp", llamaRuns, bytesPerToken), skipped, concurrent, speedup);
+                llama is null ? null : PeerResult.Of("llama.cpp", llamaRuns, llamaBytesPerToken), skipped, concurrent, speedup,
+                mesh.StartupMs, llama?.StartupMs);
         }
         finally { llama?.Dispose(); }
     }
@@ -66,6 +71,7 @@ public static class BenchRunner
         }
         if (r.PrefillRatio is { } pr && r.DecodeRatio is { } dr)
             w.WriteLine($"mesh / llama.cpp: prefill {pr:F2}×, decode {dr:F2}×");
+        w.WriteLine($"startup: mesh {r.MeshStartupMs:F0} ms" + (r.LlamaCppStartupMs is { } ls ? $", llama.cpp {ls:F0} ms" : ""));
         if (r.ConcurrentDecodeTokensPerSecond is { } c)
             w.WriteLine($"mesh, {r.Options.Concurrent} sequences decoding together: {c:F1} tok/s = {r.ConcurrentSpeedup:F2}× one sequence");
     }

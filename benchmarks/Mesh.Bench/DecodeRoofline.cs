@@ -4,17 +4,17 @@ using Mesh.Kernels;
 namespace Mesh.Bench;
 
 /// <summary>The memory a decode step must read for one sequence: every weight matrix once (in its
-/// stored type), one embedding row, the norm vectors, and the K/V of all earlier positions (F32, at
-/// the run's mean position). At a read bandwidth of B bytes/s a decode step cannot beat
+/// stored type), one embedding row, the norm vectors, and the K/V of all earlier positions (in the
+/// KV cache's element type, at the run's mean position). At a read bandwidth of B bytes/s a decode step cannot beat
 /// B / <see cref="BytesPerToken"/> tokens/s: the roofline.</summary>
 public static class DecodeRoofline
 {
-    public static double BytesPerToken(ModelConfig c, LlamaWeights w, double meanPosition)
+    public static double BytesPerToken(ModelConfig c, LlamaWeights w, double meanPosition, KvCacheType kvType = KvCacheType.F32)
     {
         double bytes = w.Output.ByteLength + w.TokenEmbedding.RowBytes + (double)c.Dim * 4 * (2 * c.Layers + 1);
         foreach (var l in w.Layers)
             bytes += Matrices(l).Sum(m => (double)m.ByteLength);
-        bytes += meanPosition * c.Layers * 2 * c.KvDim * sizeof(float);
+        bytes += meanPosition * c.Layers * 2 * c.KvDim * kvType.ElementBytes();
         return bytes;
     }
 

@@ -2,13 +2,15 @@ using System.Diagnostics;
 using LLama;
 using LLama.Common;
 using LLama.Native;
+using Mesh.Kernels;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Mesh.Bench;
 
 /// <summary>llama.cpp's side of the benchmark, through LLamaSharp's CPU backend on the same GGUF file
 /// and thread count: the prompt in one batch (logits for its last token only), then one token per
-/// decode call, each the argmax of the previous logits. Its own defaults otherwise (F16 KV cache).</summary>
+/// decode call, each the argmax of the previous logits, its K and V caches in the run's KV type (its own
+/// default, F16, unless <c>--kv-type</c> sets both peers'). Its own defaults otherwise.</summary>
 public sealed class LlamaCppPeer : IDisposable
 {
     private readonly LLamaWeights _weights;
@@ -41,11 +43,14 @@ public sealed class LlamaCppPeer : IDisposable
                 Threads = o.Threads,
                 BatchThreads = o.Threads,
                 GpuLayerCount = 0,
+                TypeK = CacheType(o.LlamaCppKvType),
+                TypeV = CacheType(o.LlamaCppKvType),
             };
+            var clock = Stopwatch.StartNew();
             weights = LLamaWeights.LoadFromFile(p);
             var context = new LLamaContext(weights, p, NullLogger.Instance);
             error = null;
-            return new LlamaCppPeer(weights, context, o);
+            return new LlamaCppPeer(weights, context, o) { StartupMs = clock.Elapsed.TotalMilliseconds };
         }
         catch (Exception e)
         {
@@ -81,6 +86,16 @@ public sealed class LlamaCppPeer : IDisposable
         double decode = clock.Elapsed.TotalSeconds;
         return (prompt.Length / prefill, (_o.GenTokens - 1) / decode);
     }
+
+    /// <summary>Milliseconds from opening the file to a context ready to decode.</summary>
+    public double StartupMs { get; private init; }
+
+    private static GGMLType CacheType(KvCacheType type) => type switch
+    {
+        KvCacheType.F32 => GGMLType.GGML_TYPE_F32,
+        KvCacheType.F16 => GGMLType.GGML_TYPE_F16,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "llama.cpp's side runs F32 or F16 KV"),
+    };
 
     private static void Check(DecodeResult r, int tokens, int position)
     {

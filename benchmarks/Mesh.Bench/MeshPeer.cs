@@ -17,6 +17,7 @@ public sealed class MeshPeer : IDisposable
     public MeshPeer(BenchOptions o)
     {
         _o = o;
+        var clock = Stopwatch.StartNew();
         _model = ModelLoader.Load(o.ModelPath);
         _engine = new InferenceEngine(_model, new EngineOptions
         {
@@ -26,10 +27,15 @@ public sealed class MeshPeer : IDisposable
             MaxContext = o.PromptTokens + o.GenTokens + 1,
             PrefixCaching = false,
             QuantizeQ8Activations = o.QuantizeActivations,
+            KvCacheType = o.MeshKvType,
         });
+        StartupMs = clock.Elapsed.TotalMilliseconds;
     }
 
     public ModelConfig Config => _model.Config;
+    /// <summary>Milliseconds from opening the file to an engine ready to serve (model mapped, KV pool and
+    /// scratch allocated).</summary>
+    public double StartupMs { get; }
     public LlamaWeights Weights => _model.Weights;
 
     /// <summary>Prefill <paramref name="prompt"/>, then decode to <see cref="BenchOptions.GenTokens"/>.</summary>

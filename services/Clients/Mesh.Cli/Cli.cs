@@ -21,7 +21,8 @@ public static class Cli
                      [--context C] [--format gguf|safetensors] [--dtype f32|f16|bf16|q8_0]
                      [--seed S] [--tied] --out PATH
                      Writes a deterministic random Llama model (presets: tiny, small, bench-134m, bench-336m).
-          bench      --model PATH [--prompt N] [--gen M] [--threads T] [--repeats R] [--concurrent S] [--quantize-activations] [--mesh-only] [--json]
+          bench      --model PATH [--prompt N] [--gen M] [--threads T] [--repeats R] [--concurrent S] [--exact-activations]
+                     [--kv-type f32|f16] [--mesh-only] [--json]
                      Mesh against llama.cpp on the same GGUF: prefill/decode tok/s, ratio, bandwidth, roofline.
           bench trace [--trace PATH] [--slice-start S --duration D] [--time-scale X] [--scale-tokens F]
                      [--mode disaggregated|colocated|both] [--ttft-ms T --tpot-ms P] [--offline N --offline-tokens M]

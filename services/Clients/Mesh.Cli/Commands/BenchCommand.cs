@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mesh.Bench;
 using Mesh.Bench.Trace;
+using Mesh.Kernels;
 
 namespace Mesh.Cli.Commands;
 
@@ -12,7 +13,7 @@ public static class BenchCommand
     public static int Run(string[] args)
     {
         if (args is ["trace", .. var traceArgs]) return RunTrace(traceArgs);
-        var cl = CommandLine.Parse(args, new HashSet<string> { "json", "mesh-only", "quantize-activations" });
+        var cl = CommandLine.Parse(args, new HashSet<string> { "json", "mesh-only", "exact-activations" });
         var options = new BenchOptions
         {
             ModelPath = cl.Required("model"),
@@ -22,7 +23,8 @@ public static class BenchCommand
             Repeats = cl.Int("repeats", 5),
             Concurrent = cl.Int("concurrent", 8),
             MeshOnly = cl.Has("mesh-only"),
-            QuantizeActivations = cl.Has("quantize-activations"),
+            QuantizeActivations = !cl.Has("exact-activations"),
+            KvType = KvType(cl.String("kv-type")),
         };
         bool json = cl.Has("json");
         cl.RejectUnknown();
@@ -99,6 +101,15 @@ public static class BenchCommand
         }
         finally { Console.CancelKeyPress -= cancel; }
     }
+
+    /// <summary>--kv-type f32|f16 for both peers; absent: each at its default (Mesh F32, llama.cpp F16).</summary>
+    private static KvCacheType? KvType(string? text) => text?.ToLowerInvariant() switch
+    {
+        null => null,
+        "f32" => KvCacheType.F32,
+        "f16" => KvCacheType.F16,
+        _ => throw new UsageException($"--kv-type expects f32 or f16, got '{text}'"),
+    };
 
     /// <summary>A decimal option read as a finite double (<see cref="CommandLine.Float"/> would turn 0.05 into 0.0500000007).</summary>
     private static double Number(CommandLine cl, string name, double fallback) =>
