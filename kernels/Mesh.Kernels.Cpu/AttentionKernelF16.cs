@@ -76,20 +76,11 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
         }
     }
 
-    /// <summary><paramref name="count"/> rows of headDim halves (stride kvDim) into [count, headDim] floats, eight
-    /// lanes at a time in registers (the widening is exact either way).</summary>
+    /// <summary><paramref name="count"/> rows of headDim halves (stride kvDim) into [count, headDim] floats
+    /// (<see cref="HalfWidener.ToSingle(ushort*, float*, int)"/>: exact, 16 or 8 lanes at a time).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(ushort* src, int kvDim, float* dst, int headDim, int count)
     {
-        for (int r = 0; r < count; r++)
-        {
-            ushort* s = src + (long)r * kvDim;
-            float* d = dst + r * headDim;
-            int c = 0;
-            if (Vector256.IsHardwareAccelerated)
-                for (; c + 8 <= headDim; c += 8)
-                    HalfWidener.Widen8(Vector256.WidenLower(Vector128.Load(s + c).ToVector256Unsafe()).AsInt32()).Store(d + c);
-            for (; c < headDim; c++) d[c] = HalfWidener.ToSingle(s[c]);
-        }
+        for (int r = 0; r < count; r++) HalfWidener.ToSingle(src + (long)r * kvDim, dst + r * headDim, headDim);
     }
 }

@@ -32,7 +32,7 @@ internal static unsafe class RowConverter
                 Buffer.MemoryCopy(src, dst, (long)cols * 4, (long)cols * 4);
                 break;
             case TensorType.F16:
-                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(src, cols), new Span<float>(dst, cols));
+                HalfWidener.ToSingle((ushort*)src, dst, cols);
                 break;
             case TensorType.BF16:
                 Bf16ToFloat((ushort*)src, dst, cols);

@@ -97,34 +97,3 @@ public sealed class Q8ActivationTests
         }
     }
 }
-
-public sealed class HalfWidenerTests
-{
-    [Fact]
-    public unsafe void Every_half_widens_exactly()
-    {
-        var src = new ushort[65536];
-        for (int i = 0; i < src.Length; i++) src[i] = (ushort)i;
-        var dst = new float[65536];
-        fixed (ushort* s = src)
-        fixed (float* d = dst)
-            HalfWidener.ToSingle(s, d, src.Length);
-        for (int i = 0; i < src.Length; i++)
-        {
-            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)i);
-            if (float.IsNaN(expected)) Assert.True(float.IsNaN(dst[i]), $"0x{i:x4}");
-            else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(dst[i]));
-        }
-    }
-
-    [Fact]
-    public void Every_half_widens_exactly_one_at_a_time()
-    {
-        for (int i = 0; i < 65536; i++)
-        {
-            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)i), actual = HalfWidener.ToSingle((ushort)i);
-            if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual), $"0x{i:x4}");
-            else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual));
-        }
-    }
-}
