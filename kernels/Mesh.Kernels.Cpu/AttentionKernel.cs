@@ -34,15 +34,20 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
             {
                 int kvOff = h / group * headDim;
                 float* qh = pq + h * headDim;
+                long stride = (long)kv.KvDim * sizeof(float);
+                int rowBytes = headDim * sizeof(float);
+                KvPrefetch.Rows((byte*)(kv.K(table[0]) + kvOff), stride, Math.Min(bs, length), rowBytes);
                 for (int p0 = 0; p0 < length; p0 += bs)
                 {
                     float* k = kv.K(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0), j = 0;
+                    if (p0 + bs < length) KvPrefetch.Rows((byte*)(kv.K(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
                     // four positions at a time through the decode tile: the same dot per position
                     for (; j + 4 <= end; j += 4)
                         TTiles.Tile4x1(k + (long)j * kv.KvDim, kv.KvDim, qh, headDim, ps + p0 + j, k + (long)(j + 4) * kv.KvDim);
                     for (; j < end; j++) ps[p0 + j] = TTiles.Dot(qh, k + (long)j * kv.KvDim, headDim);
                 }
+                KvPrefetch.Rows((byte*)(kv.V(table[0]) + kvOff), stride, Math.Min(bs, length), rowBytes);
                 TensorPrimitives.Multiply(s, scale, s);
                 TensorPrimitives.SoftMax(s, s);
                 float* oh = po + h * headDim;
@@ -51,6 +56,7 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
                 {
                     float* v = kv.V(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0);
+                    if (p0 + bs < length) KvPrefetch.Rows((byte*)(kv.V(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
                     for (int j = 0; j < end; j++) TTiles.MultiplyAdd(v + (long)j * kv.KvDim, ps[p0 + j], oh, headDim);
                 }
             }

@@ -41,10 +41,14 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
             {
                 int kvOff = h / group * headDim;
                 float* qh = pq + h * headDim;
+                long stride = (long)kv.KvDim * sizeof(ushort);
+                int rowBytes = headDim * sizeof(ushort);
+                KvPrefetch.Rows((byte*)((ushort*)kv.KHalf(table[0]) + kvOff), stride, Math.Min(bs, length), rowBytes);
                 for (int p0 = 0; p0 < length; p0 += bs)
                 {
                     ushort* k = (ushort*)kv.KHalf(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0), j = 0;
+                    if (p0 + bs < length) KvPrefetch.Rows((byte*)((ushort*)kv.KHalf(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
                     // four positions at a time through the decode tile: the same dot per position
                     for (; j + Rows <= end; j += Rows)
                     {
@@ -57,6 +61,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                         ps[p0 + j] = TTiles.Dot(qh, rows, headDim);
                     }
                 }
+                KvPrefetch.Rows((byte*)((ushort*)kv.VHalf(table[0]) + kvOff), stride, Math.Min(bs, length), rowBytes);
                 TensorPrimitives.Multiply(s, scale, s);
                 TensorPrimitives.SoftMax(s, s);
                 float* oh = po + h * headDim;
@@ -65,6 +70,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                 {
                     ushort* v = (ushort*)kv.VHalf(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0);
+                    if (p0 + bs < length) KvPrefetch.Rows((byte*)((ushort*)kv.VHalf(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
                     for (int j0 = 0; j0 < end; j0 += Rows)
                     {
                         int n = Math.Min(Rows, end - j0);
