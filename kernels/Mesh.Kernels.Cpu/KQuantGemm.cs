@@ -135,17 +135,25 @@ internal sealed unsafe class KQuantPanel
     public void Unpack<T>(byte* rows, int rowBytes, int cols) where T : struct, IKQuantFormat
     {
         int nb = cols / 256;
-        short* s = stackalloc short[16];
-        short* o = stackalloc short[16];
+        for (int b = 0; b < nb; b++)
+        {
+            var d = T.Scales4(rows + (long)b * T.BlockBytes, rowBytes);   // the 4 rows' d, then their dm
+            for (int r = 0; r < Rows; r++)
+            {
+                D[r * nb + b] = d.GetElement(r);
+                Dm[r * nb + b] = d.GetElement(4 + r);
+            }
+        }
         for (int r = 0; r < Rows; r++)
             for (int b = 0; b < nb; b++)
             {
                 byte* block = rows + (long)r * rowBytes + (long)b * T.BlockBytes;
-                T.Header(block, s, o, out D[r * nb + b], out Dm[r * nb + b]);
+                T.GroupScales(block, out var s, out var o);
                 int* sg = S + (r * nb + b) * 16;
-                for (int g = 0; g < 16; g++) sg[g] = s[g];
-                int* op = O + (r * nb + b) * 8;
-                for (int j = 0; j < 8; j++) op[j] = (ushort)o[2 * j] | (o[2 * j + 1] << 16);
+                Avx2.ConvertToVector256Int32(s.GetLower()).Store(sg);
+                Avx2.ConvertToVector256Int32(s.GetUpper()).Store(sg + 8);
+                // pair j = (ushort)o[2j] | o[2j+1] << 16: the 16 int16 lanes read as 8 int32 lanes
+                o.AsInt32().Store(O + (r * nb + b) * 8);
                 byte* q = Q + (long)r * cols + b * 256;
                 for (int c = 0; c < 4; c++)
                 {
