@@ -92,6 +92,35 @@ internal readonly unsafe struct DotTiles256 : IDotTiles
     private static Vector256<float> Widen(sbyte* q, float d) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q)) * Vector256.Create(d);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16Tile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch)
+    {
+        ushort* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k8 = k & ~7;
+        for (int c = 0; c < k8; c += 8)
+        {
+            var t = Vector256.Load(x + c);
+            a0 = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(w0 + c), t, a0);
+            a1 = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(w1 + c), t, a1);
+            a2 = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(w2 + c), t, a2);
+            a3 = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(w3 + c), t, a3);
+        }
+        y[0] = FinishHalf(a0, w0, x, k8, k);
+        y[1] = FinishHalf(a1, w1, x, k8, k);
+        y[2] = FinishHalf(a2, w2, x, k8, k);
+        y[3] = FinishHalf(a3, w3, x, k8, k);
+    }
+
+    /// <summary><see cref="Finish"/> with the k % 8 tail read from F16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FinishHalf(Vector256<float> acc, ushort* w, float* x, int k8, int k)
+    {
+        float s = Sum(acc);
+        for (int c = k8; c < k; c++) s = MathF.FusedMultiplyAdd(HalfWidener.ToSingle(w[c]), x[c], s);
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* w, float* x, int k)
     {
         Vector256<float> a = default;

@@ -97,6 +97,35 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16Tile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch)
+    {
+        ushort* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k16 = k & ~15;
+        for (int c = 0; c < k16; c += 16)
+        {
+            var t = Vector512.Load(x + c);
+            a0 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(w0 + c), t, a0);
+            a1 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(w1 + c), t, a1);
+            a2 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(w2 + c), t, a2);
+            a3 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(w3 + c), t, a3);
+        }
+        y[0] = FinishHalf(a0, w0, x, k16, k);
+        y[1] = FinishHalf(a1, w1, x, k16, k);
+        y[2] = FinishHalf(a2, w2, x, k16, k);
+        y[3] = FinishHalf(a3, w3, x, k16, k);
+    }
+
+    /// <summary><see cref="Finish"/> with the k % 16 tail read from F16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FinishHalf(Vector512<float> acc, ushort* w, float* x, int k16, int k)
+    {
+        float s = Sum(acc);
+        for (int c = k16; c < k; c++) s = MathF.FusedMultiplyAdd(HalfWidener.ToSingle(w[c]), x[c], s);
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* w, float* x, int k)
     {
         Vector512<float> a = default;

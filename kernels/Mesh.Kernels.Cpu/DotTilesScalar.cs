@@ -16,6 +16,13 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16Tile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch)
+    {
+        for (int r = 0; r < 4; r++) HalfWidener.ToSingle(w + r * ldw, scratch + (long)r * k, k);
+        Tile4x1(scratch, k, x, k, y, scratch);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8Tile4x1(byte* w, int rowBytes, float* x, int k, float* y, float* scratch)
     {
         int nb = k / 32;

@@ -16,6 +16,10 @@ internal unsafe interface IDotTiles
     /// w = d·q rounded exactly as <see cref="RowConverter"/> widens a panel, so the result equals the
     /// widened panel's. scratch holds 4 · k/32 floats (the rows' block scales).</summary>
     static abstract void Q8Tile4x1(byte* w, int rowBytes, float* x, int k, float* y, float* scratch);
+    /// <summary>As <see cref="Tile4x1"/> on 4 F16 rows (stride ldw halves) widened in registers
+    /// (<see cref="HalfWidener"/>, exact), so the result equals the widened panel's; scratch holds 4·k floats
+    /// for paths that widen through memory.</summary>
+    static abstract void F16Tile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch);
     /// <summary>1 row × 1 token (row remainders).</summary>
     static abstract float Dot(float* w, float* x, int k);
     /// <summary>o[i] = fma(v[i], s, o[i]) for i in [0, k): the same rounding on every path.</summary>

@@ -29,8 +29,9 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
         int block = Math.Max(PanelRows, TokenBlockBytes / (cols * sizeof(float)) / PanelRows * PanelRows);
         bool f32 = _w.Type == TensorType.F32;
         float* scratch = f32 ? null : RowConverter.Scratch(PanelRows * cols);
-        // a few Q8_0 tokens: widen in registers (same values) instead of through the scratch panel
+        // a few Q8_0 or F16 tokens: widen in registers (same values) instead of through the scratch panel
         bool q8InRegisters = _w.Type == TensorType.Q8_0 && n < 4;
+        bool f16InRegisters = _w.Type == TensorType.F16 && n < 4;
         int ahead = Math.Max(2, PrefetchBytes / (PanelRows * _w.RowBytes)) * PanelRows;   // rows
         for (int t0 = 0; t0 < n; t0 += block)
         {
@@ -43,6 +44,12 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
                 {
                     byte* q = _w.Data + (long)r0 * _w.RowBytes;
                     for (int t = t0; t < t1; t++) TTiles.Q8Tile4x1(q, _w.RowBytes, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
+                    continue;
+                }
+                if (f16InRegisters && count == PanelRows)
+                {
+                    ushort* h = (ushort*)(_w.Data + (long)r0 * _w.RowBytes);
+                    for (int t = t0; t < t1; t++) TTiles.F16Tile4x1(h, cols, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
                     continue;
                 }
                 float* panel;

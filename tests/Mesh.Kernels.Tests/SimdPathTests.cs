@@ -92,6 +92,32 @@ public sealed class SimdPathTests
     }
 
     [SkippableTheory]
+    [InlineData(SimdPath.Avx512, 4100)]   // k % 16 = 4: the tail widened one half at a time
+    [InlineData(SimdPath.Avx2, 4100)]
+    [InlineData(SimdPath.Scalar, 4100)]
+    [InlineData(SimdPath.Avx512, 320)]
+    public void An_f16_token_gets_the_same_bits_widened_in_registers_or_through_a_panel(SimdPath path, int cols)
+    {
+        Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
+        // 1–3 tokens widen F16 rows in registers, 4 or more through a widened panel
+        const int rows = 70, n = 37;
+        using var w = new NativeMatrix(TestData.Random(rows * cols, 29), rows, cols, TensorType.F16);
+        var x = TestData.Random(n * cols, 30);
+        using var cpu = new CpuKernels(2, path);
+        var batched = new float[n * rows];
+        cpu.MatMul(w.Matrix, x, batched, n);
+        var alone = new float[rows];
+        for (int t = 0; t < n; t++)
+        {
+            cpu.MatMul(w.Matrix, x.AsSpan(t * cols, cols), alone, 1);
+            Assert.Equal(batched.AsSpan(t * rows, rows).ToArray(), alone);
+        }
+        var three = new float[3 * rows];
+        cpu.MatMul(w.Matrix, x.AsSpan(4 * cols, 3 * cols), three, 3);
+        Assert.Equal(batched.AsSpan(4 * rows, 3 * rows).ToArray(), three);
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(Paths))]
     public unsafe void Attention_on_a_forced_path_matches_reference(SimdPath path)
     {
