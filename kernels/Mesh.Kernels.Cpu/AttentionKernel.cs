@@ -18,10 +18,7 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
             AttentionKernelF16<TTiles>.Run(q, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
             return;
         }
-        if (length > scores.Length || length > blockTable.Length * kv.BlockSize)
-            throw new ArgumentException($"attention over {length} positions given {scores.Length} scores and {blockTable.Length} blocks of {kv.BlockSize}");
-        if (q.Length < headEnd * headDim || output.Length < headEnd * headDim)
-            throw new ArgumentException($"attention heads [{headBegin}, {headEnd}) of {headDim} need q and output of {headEnd * headDim} floats");
+        AttentionArguments.Check(q, kv, blockTable, length, output, scores, headDim, headBegin, headEnd);
         int group = heads / kvHeads, bs = kv.BlockSize;
         float scale = 1f / MathF.Sqrt(headDim);
         var s = scores[..length];
@@ -61,5 +58,18 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
                 }
             }
         }
+    }
+}
+
+/// <summary>The argument checks every attention kernel makes before it touches memory.</summary>
+internal static class AttentionArguments
+{
+    public static void Check(ReadOnlySpan<float> q, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
+        Span<float> output, Span<float> scores, int headDim, int headBegin, int headEnd)
+    {
+        if (length > scores.Length || length > blockTable.Length * kv.BlockSize)
+            throw new ArgumentException($"attention over {length} positions given {scores.Length} scores and {blockTable.Length} blocks of {kv.BlockSize}");
+        if (q.Length < headEnd * headDim || output.Length < headEnd * headDim)
+            throw new ArgumentException($"attention heads [{headBegin}, {headEnd}) of {headDim} need q and output of {headEnd * headDim} floats");
     }
 }

@@ -22,10 +22,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
         Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
     {
         if (kv.Type != KvCacheType.F16) throw new ArgumentException($"the F16 attention kernel was given a {kv.Type} KV pool");
-        if (length > scores.Length || length > blockTable.Length * kv.BlockSize)
-            throw new ArgumentException($"attention over {length} positions given {scores.Length} scores and {blockTable.Length} blocks of {kv.BlockSize}");
-        if (q.Length < headEnd * headDim || output.Length < headEnd * headDim)
-            throw new ArgumentException($"attention heads [{headBegin}, {headEnd}) of {headDim} need q and output of {headEnd * headDim} floats");
+        AttentionArguments.Check(q, kv, blockTable, length, output, scores, headDim, headBegin, headEnd);
         if (headDim > MaxHeadDim) throw new ArgumentException($"F16 KV attention takes head dims up to {MaxHeadDim}, got {headDim}");
         int group = heads / kvHeads, bs = kv.BlockSize;
         float scale = 1f / MathF.Sqrt(headDim);

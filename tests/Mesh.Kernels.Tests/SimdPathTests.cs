@@ -78,17 +78,7 @@ public sealed class SimdPathTests
         using var w = new NativeMatrix(TestData.Random(rows * cols, 27), rows, cols, TensorType.Q8_0);
         var x = TestData.Random(n * cols, 28);
         using var cpu = new CpuKernels(2, new CpuKernelOptions { Path = path, QuantizeQ8Activations = false });
-        var batched = new float[n * rows];
-        cpu.MatMul(w.Matrix, x, batched, n);
-        var alone = new float[rows];
-        for (int t = 0; t < n; t++)
-        {
-            cpu.MatMul(w.Matrix, x.AsSpan(t * cols, cols), alone, 1);
-            Assert.Equal(batched.AsSpan(t * rows, rows).ToArray(), alone);
-        }
-        var three = new float[3 * rows];
-        cpu.MatMul(w.Matrix, x.AsSpan(4 * cols, 3 * cols), three, 3);
-        Assert.Equal(batched.AsSpan(4 * rows, 3 * rows).ToArray(), three);
+        AssertEveryTokenAloneEqualsTheBatch(cpu, w.Matrix, x, rows, cols, n);
     }
 
     [SkippableTheory]
@@ -104,16 +94,23 @@ public sealed class SimdPathTests
         using var w = new NativeMatrix(TestData.Random(rows * cols, 29), rows, cols, TensorType.F16);
         var x = TestData.Random(n * cols, 30);
         using var cpu = new CpuKernels(2, path);
+        AssertEveryTokenAloneEqualsTheBatch(cpu, w.Matrix, x, rows, cols, n);
+    }
+
+    /// <summary>Each of the n tokens alone (1 token: widened in registers) and tokens 4–6 together (3) give
+    /// the bits of the whole batch (4 or more: through a widened panel).</summary>
+    private static void AssertEveryTokenAloneEqualsTheBatch(CpuKernels cpu, in WeightMatrix w, float[] x, int rows, int cols, int n)
+    {
         var batched = new float[n * rows];
-        cpu.MatMul(w.Matrix, x, batched, n);
+        cpu.MatMul(w, x, batched, n);
         var alone = new float[rows];
         for (int t = 0; t < n; t++)
         {
-            cpu.MatMul(w.Matrix, x.AsSpan(t * cols, cols), alone, 1);
+            cpu.MatMul(w, x.AsSpan(t * cols, cols), alone, 1);
             Assert.Equal(batched.AsSpan(t * rows, rows).ToArray(), alone);
         }
         var three = new float[3 * rows];
-        cpu.MatMul(w.Matrix, x.AsSpan(4 * cols, 3 * cols), three, 3);
+        cpu.MatMul(w, x.AsSpan(4 * cols, 3 * cols), three, 3);
         Assert.Equal(batched.AsSpan(4 * rows, 3 * rows).ToArray(), three);
     }
 

@@ -6,8 +6,8 @@ using Mesh.Kernels;
 
 namespace Mesh.Engine.Tests.Scheduling;
 
-/// <summary>F16 KV blocks exported by one engine and resumed by another give exactly the tokens and text of an
-/// uninterrupted F16 run; an engine refuses blocks of the other KV type.</summary>
+/// <summary>An engine refuses KV blocks of the other KV cache type, without leaking pool blocks (F16 blocks
+/// continued elsewhere are in <see cref="KvHandOffTests"/>).</summary>
 public sealed class F16KvHandOffTests(TestModels models) : IClassFixture<TestModels>
 {
     private static readonly int[] Prompt = [1, 17, 99, 204, 5, 31, 77, 300, 12, 8, 150, 151, 152, 9, 44, 45, 46, 47, 48];
@@ -25,34 +25,6 @@ public sealed class F16KvHandOffTests(TestModels models) : IClassFixture<TestMod
         var blocks = held.Blocks.Select(b => (ReadOnlyMemory<byte>)engine.BlockData(b).ToArray()).ToList();
         engine.ReleaseHeld(id);
         return (held, blocks);
-    }
-
-    [Theory]
-    [InlineData(1)]
-    [InlineData(9)]
-    public void F16_blocks_continued_elsewhere_equal_an_uninterrupted_f16_run(int tokensBeforeHandOff)
-    {
-        using var model = ModelLoader.Load(models.Tiny);
-        using var straight = NewEngine(model, KvCacheType.F16);
-        var expected = Generation.Run(straight, Prompt, Sampling);
-
-        using var first = NewEngine(model, KvCacheType.F16);
-        var (held, blocks) = Export(first, tokensBeforeHandOff);
-        Assert.All(blocks, b => Assert.Equal(first.Pool.BlockBytes, b.Length));
-
-        using var second = NewEngine(model, KvCacheType.F16);
-        int emitted = tokensBeforeHandOff - 1;
-        var (_, pending) = second.Resume(held.Tokens, Prompt.Length, held.KvTokens, blocks, Sampling, emittedTokens: emitted);
-        var ids = held.Tokens[Prompt.Length..].ToList();
-        var text = new System.Text.StringBuilder(string.Concat(expected.Steps.Take(emitted).Select(o => o.Text))).Append(pending);
-        while (second.HasWork)
-            foreach (var o in second.Step())
-            {
-                if (o.Token >= 0) ids.Add(o.Token);
-                text.Append(o.Text);
-            }
-        Assert.Equal(expected.Ids, ids);
-        Assert.Equal(expected.Text, text.ToString());
     }
 
     [Theory]

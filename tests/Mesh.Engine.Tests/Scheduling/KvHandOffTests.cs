@@ -2,27 +2,32 @@ using Mesh.Engine.Model;
 using Mesh.Engine.Sampling;
 using Mesh.Engine.Scheduling;
 using Mesh.Engine.Tests.Support;
+using Mesh.Kernels;
 
 namespace Mesh.Engine.Tests.Scheduling;
 
 /// <summary>KV computed by one engine and continued by another (prefill → decode hand-off, a decode
-/// moved off a dead worker) must give exactly the tokens and text of an uninterrupted run.</summary>
+/// moved off a dead worker) must give exactly the tokens and text of an uninterrupted run, in either
+/// KV cache type.</summary>
 public sealed class KvHandOffTests(TestModels models) : IClassFixture<TestModels>
 {
     private static readonly int[] Prompt = [1, 17, 99, 204, 5, 31, 77, 300, 12, 8, 150, 151, 152, 9, 44, 45, 46, 47, 48];
     private static readonly SamplingParams Sampling = new() { Temperature = 0.9f, TopP = 0.95f, Seed = 77, MaxTokens = 20, IgnoreEos = true };
 
-    private InferenceEngine NewEngine() => new(ModelLoader.Load(models.Tiny), new EngineOptions { Threads = 2, BlockSize = 4 });
+    private InferenceEngine NewEngine(KvCacheType type = KvCacheType.F32) =>
+        new(ModelLoader.Load(models.Tiny), new EngineOptions { Threads = 2, BlockSize = 4, KvCacheType = type });
 
     [Theory]
-    [InlineData(1)]    // prefill worker hands off after the first token
-    [InlineData(9)]    // a decode worker dies after nine tokens
-    public void Continuing_elsewhere_equals_an_uninterrupted_run(int tokensBeforeHandOff)
+    [InlineData(1, KvCacheType.F32)]    // prefill worker hands off after the first token
+    [InlineData(9, KvCacheType.F32)]    // a decode worker dies after nine tokens
+    [InlineData(1, KvCacheType.F16)]    // the same with F16 blocks (half the bytes on the wire)
+    [InlineData(9, KvCacheType.F16)]
+    public void Continuing_elsewhere_equals_an_uninterrupted_run(int tokensBeforeHandOff, KvCacheType type)
     {
-        using var straight = NewEngine();
+        using var straight = NewEngine(type);
         var expected = Generation.Run(straight, Prompt, Sampling);
 
-        using var first = NewEngine();
+        using var first = NewEngine(type);
         long id = first.Add(Prompt, Sampling with { MaxTokens = tokensBeforeHandOff }, holdKv: true);
         while (first.HasWork) first.Step();
         var held = first.Held(id)!;
@@ -30,9 +35,10 @@ public sealed class KvHandOffTests(TestModels models) : IClassFixture<TestModels
         // the last sampled token has no K/V yet: it is the next step's input
         Assert.Equal(held.Tokens.Length - 1, held.KvTokens);
         var blocks = held.Blocks.Select(b => (ReadOnlyMemory<byte>)first.BlockData(b).ToArray()).ToList();
+        Assert.All(blocks, b => Assert.Equal(first.Pool.BlockBytes, b.Length));
         first.ReleaseHeld(id);
 
-        using var second = NewEngine();
+        using var second = NewEngine(type);
         var (resumed, pending) = second.Resume(held.Tokens, Prompt.Length, held.KvTokens, blocks, Sampling, emittedTokens: tokensBeforeHandOff - 1);
         var ids = held.Tokens[Prompt.Length..].ToList();
         // the client already has the text of the tokens streamed before the hand-off (as the
