@@ -8,13 +8,18 @@ namespace Mesh.Kernels.Cpu;
 /// Single-threaded owner: the engine loop.</summary>
 public sealed unsafe class CpuKernels : IKernels, IDisposable
 {
+    /// <summary>Most products one run takes (Q/K/V).</summary>
+    private const int MaxShared = 3;
+
     private readonly WorkerPool _pool;
-    private readonly MatMulJob _matMul;
     private readonly ActivationQuantizer _quantizer = new();
-    private readonly Q8MatMulWork _q8;
     private readonly Q8KQuantizer _superBlocks = new();
-    private readonly KQuantMatMulWork _kQuant;
-    private readonly Q4MatMulWork _q4;
+    // one product's work per slot, so up to MaxShared products of one input run as one pass
+    private readonly MatMulJob[] _matMul = new MatMulJob[MaxShared];
+    private readonly Q8MatMulWork[] _q8 = new Q8MatMulWork[MaxShared];
+    private readonly KQuantMatMulWork[] _kQuant = new KQuantMatMulWork[MaxShared];
+    private readonly Q4MatMulWork[] _q4 = new Q4MatMulWork[MaxShared];
+    private readonly SharedWork _shared = new();
     private readonly bool _quantizeQ8;
 
     /// <param name="threads">Compute threads, the caller's included.</param>
@@ -26,19 +31,22 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
         Path = options.Path ?? SimdPaths.Best;
         if (!SimdPaths.IsSupported(Path)) throw new PlatformNotSupportedException($"this CPU cannot run the {Path} kernels");
         _pool = new WorkerPool(threads);
-        _matMul = Path switch
-        {
-            SimdPath.Avx512 => new MatMulWork<DotTiles512>(),
-            SimdPath.Avx2 => new MatMulWork<DotTiles256>(),
-            _ => new MatMulWork<DotTilesScalar>(),
-        };
         _quantizeQ8 = options.QuantizeQ8Activations;
         Q8 = Path == SimdPath.Scalar ? Q8Kernel.Scalar
             : options.UseVnni && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? Q8Kernel.Vnni
             : Q8Kernel.Avx2;
-        _q8 = new Q8MatMulWork(Q8);
-        _q4 = new Q4MatMulWork(Q8);
-        _kQuant = new KQuantMatMulWork(Q8);
+        for (int i = 0; i < MaxShared; i++)
+        {
+            _matMul[i] = Path switch
+            {
+                SimdPath.Avx512 => new MatMulWork<DotTiles512>(),
+                SimdPath.Avx2 => new MatMulWork<DotTiles256>(),
+                _ => new MatMulWork<DotTilesScalar>(),
+            };
+            _q8[i] = new Q8MatMulWork(Q8);
+            _q4[i] = new Q4MatMulWork(Q8);
+            _kQuant[i] = new KQuantMatMulWork(Q8);
+        }
     }
 
     /// <summary>The integer kernel family quantised products run (VNNI: the batch tiles with tokens in
@@ -54,36 +62,142 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
 
     public void MatMul(in WeightMatrix w, ReadOnlySpan<float> x, Span<float> y, int n)
     {
-        if (x.Length < n * w.Cols || y.Length < n * w.Rows)
-            throw new ArgumentException($"matmul [{n},{w.Cols}]·[{w.Rows},{w.Cols}]ᵀ given x {x.Length} and y {y.Length} floats");
-        if (!TensorTypes.IsSupported(w.Type)) throw new NotSupportedException($"the CPU backend cannot run tensor type {w.Type}");
+        Check(w, x, y, n);
         if (n <= 0) return;
+        var family = FamilyOf(w);
         fixed (float* px = x)
         fixed (float* py = y)
         {
-            if (_quantizeQ8 && w.Type != TensorType.F32)
+            Quantize(family, w, px, n);
+            var (work, panels, grain) = Prepare(0, family, w, py, px, n);
+            _pool.Run(work, panels, grain);
+        }
+    }
+
+    public void MatMulShared(ReadOnlySpan<float> x, int n, in WeightMatrix a, Span<float> ya, in WeightMatrix b, Span<float> yb,
+        in WeightMatrix c, Span<float> yc)
+    {
+        bool three = c.Rows > 0;
+        var family = FamilyOf(a);
+        if (b.Cols != a.Cols || FamilyOf(b) != family || three && (c.Cols != a.Cols || FamilyOf(c) != family))
+        {
+            // products that cannot share one pass (different inputs sizes or activation formats): one by one
+            MatMul(a, x, ya, n);
+            MatMul(b, x, yb, n);
+            if (three) MatMul(c, x, yc, n);
+            return;
+        }
+        Check(a, x, ya, n);
+        Check(b, x, yb, n);
+        if (three) Check(c, x, yc, n);
+        if (n <= 0) return;
+        fixed (float* px = x)
+        fixed (float* pa = ya)
+        fixed (float* pb = yb)
+        fixed (float* pc = yc)
+        {
+            Quantize(family, a, px, n);
+            var (wa, na, grain) = Prepare(0, family, a, pa, px, n);
+            var (wb, nb, _) = Prepare(1, family, b, pb, px, n);
+            _shared.Set(wa, na, wb, nb);
+            if (three)
             {
-                switch (w.Type)
-                {
-                    case TensorType.Q8_0:
-                        _quantizer.Quantize(_pool, px, n, w.Cols);
-                        _q8.Set(w, _quantizer, py, n);
-                        _pool.Run(_q8, Q8MatMulWork.Panels(w.Rows), grain: 1);
-                        return;
-                    case TensorType.Q4_0:
-                        _quantizer.Quantize(_pool, px, n, w.Cols, pack: _q4.Batches(n));
-                        _q4.Set(w, _quantizer, py, n);
-                        _pool.Run(_q4, Q4MatMulWork.Panels(w.Rows), grain: 1);
-                        return;
-                    case TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K:
-                        _superBlocks.Quantize(_pool, px, n, w.Cols, pack: _kQuant.Batches(n));
-                        _kQuant.Set(w, _superBlocks, py, n);
-                        _pool.Run(_kQuant, KQuantMatMulWork.Panels(w.Rows), grain: 1);
-                        return;
-                }
+                var (wc, nc, _) = Prepare(2, family, c, pc, px, n);
+                _shared.Add(wc, nc);
             }
-            _matMul.Set(w, px, py, n);
-            _pool.Run(_matMul, MatMulJob.Panels(w.Rows), grain: 2);
+            _pool.Run(_shared, _shared.Count, grain);
+        }
+    }
+
+    private static void Check(in WeightMatrix w, ReadOnlySpan<float> x, Span<float> y, int n)
+    {
+        if (x.Length < n * w.Cols || y.Length < n * w.Rows)
+            throw new ArgumentException($"matmul [{n},{w.Cols}]·[{w.Rows},{w.Cols}]ᵀ given x {x.Length} and y {y.Length} floats");
+        if (!TensorTypes.IsSupported(w.Type)) throw new NotSupportedException($"the CPU backend cannot run tensor type {w.Type}");
+    }
+
+    /// <summary>How a product with <paramref name="w"/> runs: F32 tiles (F32, F16, BF16, and every type in the
+    /// exact mode), or integer kernels over Q8_0 blocks (Q8_0, Q4_0) or Q8_K super-blocks (K-quants).</summary>
+    private Family FamilyOf(in WeightMatrix w) => !_quantizeQ8 ? Family.Float : w.Type switch
+    {
+        TensorType.Q8_0 => Family.Q8,
+        TensorType.Q4_0 => Family.Q4,
+        TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K => Family.KQuant,
+        _ => Family.Float,
+    };
+
+    /// <summary>Quantises x once for every product of the family (nothing for F32 tiles).</summary>
+    private void Quantize(Family family, in WeightMatrix w, float* px, int n)
+    {
+        switch (family)
+        {
+            case Family.Q8: _quantizer.Quantize(_pool, px, n, w.Cols); break;
+            case Family.Q4: _quantizer.Quantize(_pool, px, n, w.Cols, pack: _q4[0].Batches(n)); break;
+            case Family.KQuant: _superBlocks.Quantize(_pool, px, n, w.Cols, pack: _kQuant[0].Batches(n)); break;
+        }
+    }
+
+    /// <summary>Slot <paramref name="slot"/>'s work for y = x·wᵀ: the work, its item count (weight panels)
+    /// and the smallest chunk worth a thread.</summary>
+    private (IParallelWork Work, int Panels, int Grain) Prepare(int slot, Family family, in WeightMatrix w, float* py, float* px, int n)
+    {
+        switch (family)
+        {
+            case Family.Q8:
+                _q8[slot].Set(w, _quantizer, py, n);
+                return (_q8[slot], Q8MatMulWork.Panels(w.Rows), 1);
+            case Family.Q4:
+                _q4[slot].Set(w, _quantizer, py, n);
+                return (_q4[slot], Q4MatMulWork.Panels(w.Rows), 1);
+            case Family.KQuant:
+                _kQuant[slot].Set(w, _superBlocks, py, n);
+                return (_kQuant[slot], KQuantMatMulWork.Panels(w.Rows), 1);
+            default:
+                _matMul[slot].Set(w, px, py, n);
+                return (_matMul[slot], MatMulJob.Panels(w.Rows), 2);
+        }
+    }
+
+    private enum Family { Float, Q8, Q4, KQuant }
+
+    /// <summary>Up to <see cref="MaxShared"/> products' panels as one item range, in order: items
+    /// [0, first) are the first product's panels, and so on.</summary>
+    private sealed class SharedWork : IParallelWork
+    {
+        private readonly IParallelWork[] _works = new IParallelWork[MaxShared];
+        private readonly int[] _ends = new int[MaxShared];
+        private int _parts;
+
+        public int Count => _parts == 0 ? 0 : _ends[_parts - 1];
+
+        public void Set(IParallelWork a, int aItems, IParallelWork b, int bItems)
+        {
+            _parts = 0;
+            Add(a, aItems);
+            Add(b, bItems);
+        }
+
+        public void Add(IParallelWork work, int items)
+        {
+            _works[_parts] = work;
+            _ends[_parts] = Count + items;
+            _parts++;
+        }
+
+        public void Run(int begin, int end)
+        {
+            int start = 0;
+            for (int i = 0; i < _parts && begin < end; i++)
+            {
+                int partEnd = _ends[i];
+                if (begin < partEnd)
+                {
+                    int stop = Math.Min(end, partEnd);
+                    _works[i].Run(begin - start, stop - start);
+                    begin = stop;
+                }
+                start = partEnd;
+            }
         }
     }
 

@@ -12,6 +12,13 @@ public interface IKernels
     /// <summary>y[n, w.Rows] = x[n, w.Cols] · wᵀ — a linear layer over a batch of n rows.</summary>
     void MatMul(in WeightMatrix w, ReadOnlySpan<float> x, Span<float> y, int n);
 
+    /// <summary>Products of one input with up to three matrices (Q/K/V, gate/up): ya[n, a.Rows] = x·aᵀ,
+    /// yb = x·bᵀ and, unless <paramref name="c"/> is default (no rows), yc = x·cᵀ; x[n, a.Cols]. The same values
+    /// as separate <see cref="MatMul"/> calls; a backend may run them as one parallel pass over one
+    /// quantisation of x.</summary>
+    void MatMulShared(ReadOnlySpan<float> x, int n, in WeightMatrix a, Span<float> ya, in WeightMatrix b, Span<float> yb,
+        in WeightMatrix c, Span<float> yc);
+
     /// <summary>Row <paramref name="row"/> of <paramref name="w"/> converted to F32: dst[w.Cols].</summary>
     void ReadRow(in WeightMatrix w, int row, Span<float> dst);
 

@@ -53,6 +53,14 @@ public sealed class ReferenceKernels(bool quantizeActivations = true) : IKernels
         }
     }
 
+    public void MatMulShared(ReadOnlySpan<float> x, int n, in WeightMatrix a, Span<float> ya, in WeightMatrix b, Span<float> yb,
+        in WeightMatrix c, Span<float> yc)
+    {
+        MatMul(a, x, ya, n);
+        MatMul(b, x, yb, n);
+        if (c.Rows > 0) MatMul(c, x, yc, n);
+    }
+
     public void ReadRow(in WeightMatrix w, int row, Span<float> dst) => RowDecoder.Decode(w.Type, w.Row(row), dst[..w.Cols]);
 
     public void RmsNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int n, float eps)

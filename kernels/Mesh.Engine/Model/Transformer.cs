@@ -68,9 +68,7 @@ public sealed class Transformer
             var L = _w.Layers[l];
             // attention: xb = rmsnorm(x); q, k, v = xb·Wqᵀ, xb·Wkᵀ, xb·Wvᵀ (+ bias)
             _k.RmsNorm(x, L.AttnNorm, xb, n, _c.RmsEps);
-            _k.MatMul(L.Wq, xb, q, n);
-            _k.MatMul(L.Wk, xb, k, n);
-            _k.MatMul(L.Wv, xb, v, n);
+            _k.MatMulShared(xb, n, L.Wq, q, L.Wk, k, L.Wv, v);
             if (L.Bq is not null) AddBias(q, L.Bq, n);
             if (L.Bk is not null) AddBias(k, L.Bk, n);
             if (L.Bv is not null) AddBias(v, L.Bv, n);
@@ -97,8 +95,7 @@ public sealed class Transformer
 
             // feed-forward: x += (silu(xb·Gateᵀ) ⊙ xb·Upᵀ)·Downᵀ with xb = rmsnorm(x)
             _k.RmsNorm(x, L.FfnNorm, xb, n, _c.RmsEps);
-            _k.MatMul(L.Gate, xb, gate, n);
-            _k.MatMul(L.Up, xb, up, n);
+            _k.MatMulShared(xb, n, L.Gate, gate, L.Up, up, default, default);
             _k.SiluMul(gate, up);
             _k.MatMul(L.Down, gate, proj, n);
             _k.Add(x, proj);
