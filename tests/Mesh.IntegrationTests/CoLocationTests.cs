@@ -29,7 +29,9 @@ public sealed class CoLocationTests(TinyModel model) : IClassFixture<TinyModel>
             (_, _) => { running.TrySetResult(); return Task.FromResult(Mesh.ServiceDefaults.Bus.HandlerResult.Success); },
             new Mesh.ServiceDefaults.Bus.SubscriptionOptions { Group = "itest" }));
         SamplingParameters offline = new(MaxTokens: 1200, Temperature: 0.8f, Seed: 11, IgnoreEos: true);
-        InferenceRequest[] batch = [.. Enumerable.Range(0, 3).Select(i => Offline(Harness.Request(new TokenPrompt(TinyModel.Prompt(20 + i, 30)), offline)))];
+        // six offline requests for two decode slots: the slots stay full of offline work for three rounds of 1200
+        // tokens, so the online requests find them taken however fast the engine decodes
+        InferenceRequest[] batch = [.. Enumerable.Range(0, 6).Select(i => Offline(Harness.Request(new TokenPrompt(TinyModel.Prompt(20 + i, 30)), offline)))];
         GenerationResult[] expected = [.. batch.Select(r => model.Reference(((TokenPrompt)r.Prompt).TokenIds, SamplingMapper.ToEngine(offline)))];
         RequestReplies[] batchReplies = [.. batch.Select(r => mesh.Replies.For(r.Envelope.RequestId))];
 
