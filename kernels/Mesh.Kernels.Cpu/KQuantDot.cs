@@ -24,7 +24,8 @@ internal static unsafe class KQuantDot<T> where T : struct, IKQuantFormat
         for (int b = 0; b < nb; b++)
         {
             byte* block = row + (long)b * T.BlockBytes;
-            T.Header(block, out var s, out var o, out float d, out float dm);
+            T.Scales(block, out float d, out float dm);
+            T.GroupScales(block, out var s, out var o);
             var lo = Vector256.Create(s.GetLower(), s.GetLower());
             var hi = Vector256.Create(s.GetUpper(), s.GetUpper());
             Vector256<int> i0 = default, i1 = default, i2 = default, i3 = default;
@@ -98,7 +99,7 @@ internal static unsafe class KQuantDot<T> where T : struct, IKQuantFormat
         {
             byte* block = row + (long)b * T.BlockBytes;
             var (i0, m0) = Block(block, q + b * 256, Vector256.Load(sums + b * 16));
-            T.Header(block, out _, out _, out float d, out float dm);
+            T.Scales(block, out float d, out float dm);
             var zero = Vector256<int>.Zero;
             var dy = Vector128.Create(dx[b]);
             acc = Accumulate(acc, Reduce4(i0, zero, zero, zero), Reduce4(m0, zero, zero, zero), Vector128.Create(d) * dy, Vector128.Create(dm) * dy);

@@ -16,8 +16,8 @@ internal unsafe interface IKQuantFormat
     /// <summary>d, dm and the per-group scales s[16] and offsets o[16] of the block (scalar kernels).</summary>
     static abstract void Header(byte* block, short* s, short* o, out float d, out float dm);
 
-    /// <summary>d, dm and the group scales and offsets as 16 int16 lanes, group g in lane g (AVX2 kernels).</summary>
-    static abstract void Header(byte* block, out Vector256<short> s, out Vector256<short> o, out float d, out float dm);
+    /// <summary>d and dm of the block.</summary>
+    static abstract void Scales(byte* block, out float d, out float dm);
 
     /// <summary>The group scales and offsets as 16 int16 lanes, group g in lane g (AVX2 kernels).</summary>
     static abstract void GroupScales(byte* block, out Vector256<short> s, out Vector256<short> o);
@@ -42,26 +42,12 @@ internal readonly unsafe struct Q4KFormat : IKQuantFormat
 {
     public static int BlockBytes => QuantizedBlocks.Q4_KBytes;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Header(byte* block, short* s, short* o, out float d, out float dm)
-    {
-        d = HalfWidener.ToSingle(*(ushort*)block);
-        dm = HalfWidener.ToSingle(*(ushort*)(block + 2));
-        KScales.Unpack(block + 4, s, o);
-    }
+    public static void Header(byte* block, short* s, short* o, out float d, out float dm) => KScales.Header(block, s, o, out d, out dm);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Header(byte* block, out Vector256<short> s, out Vector256<short> o, out float d, out float dm)
-    {
-        d = HalfWidener.ToSingle(*(ushort*)block);
-        dm = HalfWidener.ToSingle(*(ushort*)(block + 2));
-        KScales.Unpack(block + 4, out s, out o);
-    }
+    public static void Scales(byte* block, out float d, out float dm) => KScales.Scales(block, out d, out dm);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void GroupScales(byte* block, out Vector256<short> s, out Vector256<short> o) => KScales.Unpack(block + 4, out s, out o);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Scales4(byte* block, int rowBytes) => KScales.HalfPairs4(block, rowBytes);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -90,26 +76,12 @@ internal readonly unsafe struct Q5KFormat : IKQuantFormat
 {
     public static int BlockBytes => QuantizedBlocks.Q5_KBytes;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Header(byte* block, short* s, short* o, out float d, out float dm)
-    {
-        d = HalfWidener.ToSingle(*(ushort*)block);
-        dm = HalfWidener.ToSingle(*(ushort*)(block + 2));
-        KScales.Unpack(block + 4, s, o);
-    }
+    public static void Header(byte* block, short* s, short* o, out float d, out float dm) => KScales.Header(block, s, o, out d, out dm);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Header(byte* block, out Vector256<short> s, out Vector256<short> o, out float d, out float dm)
-    {
-        d = HalfWidener.ToSingle(*(ushort*)block);
-        dm = HalfWidener.ToSingle(*(ushort*)(block + 2));
-        KScales.Unpack(block + 4, out s, out o);
-    }
+    public static void Scales(byte* block, out float d, out float dm) => KScales.Scales(block, out d, out dm);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void GroupScales(byte* block, out Vector256<short> s, out Vector256<short> o) => KScales.Unpack(block + 4, out s, out o);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Scales4(byte* block, int rowBytes) => KScales.HalfPairs4(block, rowBytes);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -161,12 +133,7 @@ internal readonly unsafe struct Q6KFormat : IKQuantFormat
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Header(byte* block, out Vector256<short> s, out Vector256<short> o, out float d, out float dm)
-    {
-        d = dm = HalfWidener.ToSingle(*(ushort*)(block + 208));
-        s = Avx2.ConvertToVector256Int16((sbyte*)(block + 192));
-        o = s << 5;
-    }
+    public static void Scales(byte* block, out float d, out float dm) => d = dm = HalfWidener.ToSingle(*(ushort*)(block + 208));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void GroupScales(byte* block, out Vector256<short> s, out Vector256<short> o)
@@ -224,6 +191,22 @@ internal static unsafe class KScales
         ulong scales = (a & 0x3f3f3f3fu) | (ulong)((c & 0x0f0f0f0fu) | (((a >> 6) & 0x03030303u) << 4)) << 32;
         ulong mins = (b & 0x3f3f3f3fu) | (ulong)(((c >> 4) & 0x0f0f0f0fu) | (((b >> 6) & 0x03030303u) << 4)) << 32;
         return (scales, mins);
+    }
+
+    /// <summary>The F16 d and dmin at the start of a Q4_K/Q5_K block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scales(byte* block, out float d, out float dm)
+    {
+        d = HalfWidener.ToSingle(*(ushort*)block);
+        dm = HalfWidener.ToSingle(*(ushort*)(block + 2));
+    }
+
+    /// <summary>A Q4_K/Q5_K block's d, dmin and per-group scales and mins (scalar kernels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Header(byte* block, short* s, short* o, out float d, out float dm)
+    {
+        Scales(block, out d, out dm);
+        Unpack(block + 4, s, o);
     }
 
     /// <summary>Per group of 16: s[2j] = s[2j+1] = scale j, o likewise with min j.</summary>

@@ -3,9 +3,9 @@ using Mesh.Kernels.Cpu;
 
 namespace Mesh.Kernels.Tests;
 
-/// <summary>The F16 → F32 widening behind F16 weights and the F16 KV cache, over every one of the 65 536 half
-/// bit patterns: the vector paths give the bits of the one-at-a-time widening, and that equals the framework's
-/// (Half → float) conversion on every non-NaN value (signed zeros, subnormals and infinities included).</summary>
+/// <summary>The F16 → F32 widening behind F16 weights, the F16 KV cache and the quantised blocks' scales, over every
+/// one of the 65 536 half bit patterns: the vector paths give the bits of the one-at-a-time widening, and that equals
+/// the framework's (Half → float) conversion on every non-NaN value (signed zeros, subnormals and infinities included).</summary>
 public sealed unsafe class HalfWidenerTests
 {
     private static ushort[] AllHalves() => Enumerable.Range(0, 1 << 16).Select(i => (ushort)i).ToArray();
@@ -36,6 +36,21 @@ public sealed unsafe class HalfWidenerTests
         for (int i = 3; i < halves.Length; i++)
             Assert.True(BitConverter.SingleToInt32Bits(HalfWidener.ToSingle(halves[i])) == BitConverter.SingleToInt32Bits(floats[i]),
                 $"half 0x{halves[i]:X4}: row widening gave 0x{BitConverter.SingleToInt32Bits(floats[i]):X8}");
+    }
+
+    [Fact]
+    public void Halves_in_the_low_bits_of_lanes_widen_alike_whatever_the_high_bits_hold()
+    {
+        // the form the block-scale gathers produce: a half in each lane's low 16 bits, its neighbour above
+        for (int i = 0; i < 1 << 16; i += 8)
+        {
+            var lanes = System.Runtime.Intrinsics.Vector256.Create(
+                i | 0x5A5A0000, (i + 1) | unchecked((int)0xFFFF0000), i + 2, (i + 3) | 0x12340000,
+                (i + 4) | 0x7C000000, i + 5, (i + 6) | unchecked((int)0x80000000), (i + 7) | 0x00010000);
+            var wide = HalfWidener.Widen8(lanes);
+            for (int j = 0; j < 8; j++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(HalfWidener.ToSingle((ushort)(i + j))), BitConverter.SingleToInt32Bits(wide[j]));
+        }
     }
 
     [SkippableFact]
