@@ -45,7 +45,7 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
             };
             _q8[i] = new Q8MatMulWork(Q8);
             _q4[i] = new Q4MatMulWork(Q8);
-            _kQuant[i] = new KQuantMatMulWork(Q8);
+            _kQuant[i] = new KQuantMatMulWork(Q8, wide: Path == SimdPath.Avx512 && Q8 != Q8Kernel.Scalar);
         }
     }
 
@@ -151,7 +151,7 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
                 return (_q4[slot], Q4MatMulWork.Panels(w.Rows), 1);
             case Family.KQuant:
                 _kQuant[slot].Set(w, _superBlocks, py, n);
-                return (_kQuant[slot], KQuantMatMulWork.Panels(w.Rows), 1);
+                return (_kQuant[slot], _kQuant[slot].Items, 1);
             default:
                 _matMul[slot].Set(w, px, py, n);
                 return (_matMul[slot], MatMulJob.Panels(w.Rows), 2);

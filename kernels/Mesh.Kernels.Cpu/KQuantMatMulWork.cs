@@ -2,14 +2,15 @@ using System.Runtime.CompilerServices;
 
 namespace Mesh.Kernels.Cpu;
 
-/// <summary>y[n, rows] = K-quant weights (Q4_K, Q5_K, Q6_K) · Q8_K activations, split into panels of
-/// 4 rows; a work item is a panel. On VNNI, whole groups of 8 tokens go through the 4 rows × 8 tokens
-/// tile (<see cref="KQuantGemm"/>, the panel unpacked once); then tokens go 4 at a time through the
-/// 1 row × 4 tokens tile (each row unpacked once for all four), the rest through the 4 rows × 1 token
-/// tile (decode); every kernel
+/// <summary>y[n, rows] = K-quant weights (Q4_K, Q5_K, Q6_K) · Q8_K activations. With AVX-512 and at
+/// least 8 tokens, a work item is a panel of 16 rows: whole groups of 8 tokens go through the 16 rows ×
+/// 8 tokens tile (<see cref="KQuantGemm16"/>, the panel unpacked and interleaved once). Otherwise a work
+/// item is a panel of 4 rows: on VNNI, whole groups of 8 tokens go through the 4 rows × 8 tokens tile
+/// (<see cref="KQuantGemm"/>). Tokens left over go 4 at a time through the 1 row × 4 tokens tile (each
+/// row unpacked once for all four), the rest through the 4 rows × 1 token tile (decode); every kernel
 /// computes a (row, token) pair with the same sequence, so results do not depend on n, the tile or
 /// the thread.</summary>
-internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel) : IParallelWork
+internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IParallelWork
 {
     public const int PanelRows = 4;
     /// <summary>Panels ahead whose rows are prefetched while one is computed (decode streams them).</summary>
@@ -19,14 +20,18 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel) : IParallelWork
     private Q8KQuantizer _x = null!;
     private float* _y; // [n, rows]
     private int _n;
+    private bool _wide;
 
-    public static int Panels(int rows) => (rows + PanelRows - 1) / PanelRows;
+    /// <summary>Work items of the product last <see cref="Set"/>: 16-row panels on the wide path, else 4-row ones.</summary>
+    public int Items => _wide ? (_w.Rows + KQuantGemm16.Rows - 1) / KQuantGemm16.Rows : (_w.Rows + PanelRows - 1) / PanelRows;
 
-    /// <summary>Whether a batch of <paramref name="n"/> tokens takes the VNNI tile (and so needs the
+    /// <summary>Whether a batch of <paramref name="n"/> tokens takes the 4 × 8 VNNI tile (and so needs the
     /// activations packed).</summary>
-    public bool Batches(int n) => kernel == Q8Kernel.Vnni && n >= Q8KQuantizer.Lanes;
+    public bool Batches(int n) => kernel == Q8Kernel.Vnni && n >= Q8KQuantizer.Lanes && !Wide(n);
 
-    public void Set(in WeightMatrix w, Q8KQuantizer x, float* y, int n) { _w = w; _x = x; _y = y; _n = n; }
+    private bool Wide(int n) => wide && n >= KQuantGemm16.Tokens;
+
+    public void Set(in WeightMatrix w, Q8KQuantizer x, float* y, int n) { _w = w; _x = x; _y = y; _n = n; _wide = Wide(n); }
 
     public void Run(int begin, int end)
     {
@@ -43,7 +48,24 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel) : IParallelWork
     private void Run<T>(int begin, int end) where T : struct, IKQuantFormat
     {
         int rows = _w.Rows, cols = _w.Cols, n = _n, nb = cols / 256, groups = cols / 16;
-        bool simd = kernel != Q8Kernel.Scalar;
+        if (_wide)
+        {
+            var wide = KQuantPanel16.For(cols);
+            for (int p = begin; p < end; p++)
+            {
+                int r0 = p * KQuantGemm16.Rows, count = Math.Min(KQuantGemm16.Rows, rows - r0), t = 0;
+                Prefetcher.Rows(_w, r0 + KQuantGemm16.Rows, KQuantGemm16.Rows);
+                if (count == KQuantGemm16.Rows)
+                {
+                    wide.Unpack<T>(_w.Data + (long)r0 * _w.RowBytes, _w.RowBytes, cols);
+                    for (; t + KQuantGemm16.Tokens <= n; t += KQuantGemm16.Tokens)
+                        KQuantGemm16.Tile16x8(wide, cols, _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups,
+                            _y + (long)t * rows + r0, rows);
+                }
+                for (int r = r0; r < r0 + count; r += PanelRows) Tokens<T>(r, Math.Min(PanelRows, r0 + count - r), t);
+            }
+            return;
+        }
         var panel = Batches(n) ? KQuantPanel.For(cols) : null;
         for (int p = begin; p < end; p++)
         {
@@ -57,29 +79,38 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel) : IParallelWork
                     KQuantGemm.Vnni4x8(panel, cols, _x.Packed + (long)g * cols * Q8KQuantizer.Lanes, _x.PackedD + (long)g * nb * Q8KQuantizer.Lanes,
                         _x.PackedSums + (long)g * nb * 128, _y + (long)t * rows + r0, rows);
             }
-            if (simd)
-            {
-                for (; t + 4 <= n; t += 4)
-                    for (int r = 0; r < count; r++)
-                        KQuantDot<T>.Avx2Tokens4(_w.Data + (long)(r0 + r) * _w.RowBytes, cols,
-                            _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups, _y + (long)t * rows + r0 + r, rows);
-            }
-            for (; t < n; t++)
-            {
-                sbyte* q = _x.Q + (long)t * cols;
-                float* dx = _x.D + (long)t * nb;
-                short* sums = _x.Sums + (long)t * groups;
-                float* y = _y + (long)t * rows + r0;
-                if (simd && count == PanelRows)
-                {
-                    KQuantDot<T>.Avx2Rows4(_w.Data + (long)r0 * _w.RowBytes, _w.RowBytes, cols, q, dx, sums, y);
-                    continue;
-                }
+            Tokens<T>(r0, count, t);
+        }
+    }
+
+    /// <summary>Rows [r0, r0 + count) (count ≤ 4) against tokens [t, n), without the batch tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Tokens<T>(int r0, int count, int t) where T : struct, IKQuantFormat
+    {
+        int rows = _w.Rows, cols = _w.Cols, n = _n, nb = cols / 256, groups = cols / 16;
+        bool simd = kernel != Q8Kernel.Scalar;
+        if (simd)
+        {
+            for (; t + 4 <= n; t += 4)
                 for (int r = 0; r < count; r++)
-                {
-                    byte* row = _w.Data + (long)(r0 + r) * _w.RowBytes;
-                    y[r] = simd ? KQuantDot<T>.Avx2Token(row, cols, q, dx, sums) : KQuantDot<T>.ScalarToken(row, cols, q, dx, sums);
-                }
+                    KQuantDot<T>.Avx2Tokens4(_w.Data + (long)(r0 + r) * _w.RowBytes, cols,
+                        _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups, _y + (long)t * rows + r0 + r, rows);
+        }
+        for (; t < n; t++)
+        {
+            sbyte* q = _x.Q + (long)t * cols;
+            float* dx = _x.D + (long)t * nb;
+            short* sums = _x.Sums + (long)t * groups;
+            float* y = _y + (long)t * rows + r0;
+            if (simd && count == PanelRows)
+            {
+                KQuantDot<T>.Avx2Rows4(_w.Data + (long)r0 * _w.RowBytes, _w.RowBytes, cols, q, dx, sums, y);
+                continue;
+            }
+            for (int r = 0; r < count; r++)
+            {
+                byte* row = _w.Data + (long)(r0 + r) * _w.RowBytes;
+                y[r] = simd ? KQuantDot<T>.Avx2Token(row, cols, q, dx, sums) : KQuantDot<T>.ScalarToken(row, cols, q, dx, sums);
             }
         }
     }

@@ -27,6 +27,15 @@ internal sealed unsafe class NativeMatrix : IDisposable
         Matrix = new WeightMatrix(_data, rows, cols, type);
     }
 
+    /// <summary>A matrix over <paramref name="raw"/> bytes already in <paramref name="type"/>'s layout.</summary>
+    public NativeMatrix(ReadOnlySpan<byte> raw, int rows, int cols, TensorType type)
+    {
+        if (raw.Length != TensorTypes.ByteSize(type, (long)rows * cols)) throw new ArgumentException($"{raw.Length} bytes for [{rows},{cols}] {type}");
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)raw.Length, 64);
+        raw.CopyTo(new Span<byte>(_data, raw.Length));
+        Matrix = new WeightMatrix(_data, rows, cols, type);
+    }
+
     public void Dispose() => NativeMemory.AlignedFree(_data);
 }
 

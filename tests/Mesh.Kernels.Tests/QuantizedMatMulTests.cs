@@ -80,6 +80,52 @@ public sealed class QuantizedMatMulTests
     }
 
     [Theory]
+    [InlineData(TensorType.Q4_K, 1f)]
+    [InlineData(TensorType.Q4_K, -1f)]
+    [InlineData(TensorType.Q5_K, 1f)]
+    [InlineData(TensorType.Q5_K, -1f)]
+    [InlineData(TensorType.Q6_K, 1f)]
+    [InlineData(TensorType.Q6_K, -1f)]
+    public void The_largest_quants_against_the_largest_activations_overflow_no_integer_kernel(TensorType type, float sign)
+    {
+        // every quant at its top (all bits set), scales at their top, d = dmin = 1: each product q·x is as large as
+        // it gets (x quantises to ∓127 everywhere), which is what the int16 sums of the batch tiles must hold
+        const int rows = 32, cols = 512, n = 8;
+        int blockBytes = (int)TensorTypes.ByteSize(type, 256);
+        var raw = new byte[rows * cols / 256 * blockBytes];
+        raw.AsSpan().Fill(0xFF);
+        for (int b = 0; b < raw.Length / blockBytes; b++)
+        {
+            var block = raw.AsSpan(b * blockBytes, blockBytes);
+            if (type == TensorType.Q6_K)
+            {
+                block[192..208].Fill(0x7F);                 // int8 group scales
+                block[208] = 0x00; block[209] = 0x3C;       // d = 1
+            }
+            else
+            {
+                block[0] = 0x00; block[1] = 0x3C;           // d = 1
+                block[2] = 0x00; block[3] = 0x3C;           // dmin = 1
+            }
+        }
+        using var w = new NativeMatrix(raw, rows, cols, type);
+        var x = Enumerable.Repeat(sign, n * cols).ToArray();
+        float[]? first = null;
+        foreach (var o in Quantised)
+        {
+            using var cpu = new CpuKernels(2, o);
+            var y = new float[n * rows];
+            cpu.MatMul(w.Matrix, x, y, n);
+            Assert.All(y, v => Assert.True(float.IsFinite(v) && v != 0, $"{o.Path}: {v}"));
+            first ??= y;
+            Assert.Equal(first, y);
+        }
+        var reference = new float[n * rows];
+        new ReferenceKernels(quantizeActivations: true).MatMul(w.Matrix, x, reference, n);
+        Assert.True(TestData.Nmse(reference, first!) < 1e-12, $"nmse {TestData.Nmse(reference, first!)}");
+    }
+
+    [Theory]
     [MemberData(nameof(Types))]
     public void Quantised_product_is_the_decoded_weights_times_the_dequantised_activations(TensorType type)
     {
