@@ -54,7 +54,82 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
                     float* v = kv.V(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0);
                     if (p0 + bs < length) KvPrefetch.Rows((byte*)(kv.V(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
-                    for (int j = 0; j < end; j++) TTiles.MultiplyAdd(v + (long)j * kv.KvDim, ps[p0 + j], oh, headDim);
+                    TTiles.MultiplyAddRows(v, kv.KvDim, end, ps + p0, 0, 1, oh, 0, headDim);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Causal attention of a run of consecutive tokens of one sequence (a prompt's), head by head: query i
+/// attends positions [0, length + i). Each K and V row is read once for the whole run, not once per token —
+/// the keys every query sees go through the 4 keys × 4 queries tile, the values through
+/// <see cref="IDotTiles.MultiplyAddRows"/> with 4 outputs in registers. Every (query, position) dot and every
+/// output's multiply-add sequence is <see cref="AttentionKernel{TTiles}"/>'s, so each token's output equals
+/// its output alone, bit for bit. An F16 pool goes token by token.</summary>
+internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, IDotTiles
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(ReadOnlySpan<float> q, int queries, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
+        Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
+    {
+        int qDim = heads * headDim, last = length + queries - 1, sStride = queries > 0 ? scores.Length / queries : 0;
+        if (queries < 1 || q.Length < queries * qDim || output.Length < queries * qDim || sStride < last)
+            throw new ArgumentException($"attention of {queries} tokens from position {length - 1} needs q and output of {queries} × {qDim} floats and {queries} × {last} scores");
+        if (queries == 1 || kv.Type == KvCacheType.F16)
+        {
+            for (int i = 0; i < queries; i++)
+                AttentionKernel<TTiles>.Run(q.Slice(i * qDim, qDim), kv, blockTable, length + i, output.Slice(i * qDim, qDim),
+                    scores.Slice(i * sStride, sStride), heads, kvHeads, headDim, headBegin, headEnd);
+            return;
+        }
+        AttentionArguments.Check(q, kv, blockTable, last, output, scores, headDim, headBegin, headEnd);
+        int group = heads / kvHeads, bs = kv.BlockSize, ld = kv.KvDim;
+        float scale = 1f / MathF.Sqrt(headDim);
+        fixed (float* pq = q)
+        fixed (float* po = output)
+        fixed (float* ps = scores)
+        fixed (int* table = blockTable)
+        {
+            for (int h = headBegin; h < headEnd; h++)
+            {
+                int kvOff = h / group * headDim;
+                float* qh = pq + h * headDim, oh = po + h * headDim;
+                for (int p0 = 0; p0 < last; p0 += bs)
+                {
+                    float* k = kv.K(table[p0 / bs]) + kvOff;
+                    int end = Math.Min(bs, last - p0), shared = Math.Clamp(length - p0, 0, end), j = 0;
+                    // positions every query attends: 4 keys × 4 queries, then the queries left one by one
+                    for (; j + 4 <= shared; j += 4)
+                    {
+                        int i = 0;
+                        for (; i + 4 <= queries; i += 4)
+                            TTiles.Tile4x4(k + (long)j * ld, ld, qh + (long)i * qDim, qDim, headDim, ps + (long)i * sStride + p0 + j, sStride);
+                        for (; i < queries; i++)
+                            TTiles.Tile4x1(k + (long)j * ld, ld, qh + (long)i * qDim, headDim, ps + (long)i * sStride + p0 + j, k + (long)(j + 4) * ld);
+                    }
+                    // the rest: position P for the queries that reach it (P < length + i)
+                    for (; j < end; j++)
+                        for (int i = Math.Max(0, p0 + j - length + 1); i < queries; i++)
+                            ps[(long)i * sStride + p0 + j] = TTiles.Dot(qh + (long)i * qDim, k + (long)j * ld, headDim);
+                }
+                for (int i = 0; i < queries; i++)
+                {
+                    var s = new Span<float>(ps + (long)i * sStride, length + i);
+                    TensorPrimitives.Multiply(s, scale, s);
+                    TensorPrimitives.SoftMax(s, s);
+                    new Span<float>(oh + (long)i * qDim, headDim).Clear();
+                }
+                for (int p0 = 0; p0 < last; p0 += bs)
+                {
+                    float* v = kv.V(table[p0 / bs]) + kvOff;
+                    int end = Math.Min(bs, last - p0), shared = Math.Clamp(length - p0, 0, end);
+                    if (shared > 0)
+                        for (int i = 0; i < queries; i += 4)
+                            TTiles.MultiplyAddRows(v, ld, shared, ps + (long)i * sStride + p0, sStride, Math.Min(4, queries - i), oh + (long)i * qDim, qDim, headDim);
+                    for (int j = shared; j < end; j++)
+                        for (int i = Math.Max(0, p0 + j - length + 1); i < queries; i++)
+                            TTiles.MultiplyAdd(v + (long)j * ld, ps[(long)i * sStride + p0 + j], oh + (long)i * qDim, headDim);
                 }
             }
         }

@@ -280,6 +280,23 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
         }
     }
 
+    public void AttentionRun(ReadOnlySpan<float> q, int queries, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
+        Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
+    {
+        switch (Path)
+        {
+            case SimdPath.Avx512:
+                AttentionRunKernel<DotTiles512>.Run(q, queries, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
+                break;
+            case SimdPath.Avx2:
+                AttentionRunKernel<DotTiles256>.Run(q, queries, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
+                break;
+            default:
+                AttentionRunKernel<DotTilesScalar>.Run(q, queries, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
+                break;
+        }
+    }
+
     public void Dispose()
     {
         _pool.Dispose();

@@ -143,6 +143,54 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
         for (; c < k; c++) o[c] = MathF.FusedMultiplyAdd(v[c], s, o[c]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyAddRows(float* v, nint ldv, int rows, float* p, nint ldp, int queries, float* o, nint ldo, int k)
+    {
+        int c = 0;
+        if (queries == 4)
+        {
+            float* o0 = o, o1 = o + ldo, o2 = o + 2 * ldo, o3 = o + 3 * ldo;
+            float* p0 = p, p1 = p + ldp, p2 = p + 2 * ldp, p3 = p + 3 * ldp;
+            for (; c + 32 <= k; c += 32)
+            {
+                Vector512<float> a0 = Vector512.Load(o0 + c), b0 = Vector512.Load(o0 + c + 16), a1 = Vector512.Load(o1 + c), b1 = Vector512.Load(o1 + c + 16);
+                Vector512<float> a2 = Vector512.Load(o2 + c), b2 = Vector512.Load(o2 + c + 16), a3 = Vector512.Load(o3 + c), b3 = Vector512.Load(o3 + c + 16);
+                for (int j = 0; j < rows; j++)
+                {
+                    float* vj = v + j * ldv + c;
+                    var va = Vector512.Load(vj);
+                    var vb = Vector512.Load(vj + 16);
+                    var s = Vector512.Create(p0[j]); a0 = Vector512.FusedMultiplyAdd(va, s, a0); b0 = Vector512.FusedMultiplyAdd(vb, s, b0);
+                    s = Vector512.Create(p1[j]); a1 = Vector512.FusedMultiplyAdd(va, s, a1); b1 = Vector512.FusedMultiplyAdd(vb, s, b1);
+                    s = Vector512.Create(p2[j]); a2 = Vector512.FusedMultiplyAdd(va, s, a2); b2 = Vector512.FusedMultiplyAdd(vb, s, b2);
+                    s = Vector512.Create(p3[j]); a3 = Vector512.FusedMultiplyAdd(va, s, a3); b3 = Vector512.FusedMultiplyAdd(vb, s, b3);
+                }
+                a0.Store(o0 + c); b0.Store(o0 + c + 16); a1.Store(o1 + c); b1.Store(o1 + c + 16);
+                a2.Store(o2 + c); b2.Store(o2 + c + 16); a3.Store(o3 + c); b3.Store(o3 + c + 16);
+            }
+        }
+        else if (queries == 1)
+        {
+            for (; c + 64 <= k; c += 64)
+            {
+                Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
+                for (int j = 0; j < rows; j++)
+                {
+                    float* vj = v + j * ldv + c;
+                    var s = Vector512.Create(p[j]);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(vj), s, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(vj + 16), s, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(vj + 32), s, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(vj + 48), s, a3);
+                }
+                a0.Store(o + c); a1.Store(o + c + 16); a2.Store(o + c + 32); a3.Store(o + c + 48);
+            }
+        }
+        if (c < k)
+            for (int q = 0; q < queries; q++)
+                for (int j = 0; j < rows; j++) MultiplyAdd(v + j * ldv + c, p[q * ldp + j], o + q * ldo + c, k - c);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Finish(Vector512<float> acc, float* w, float* x, int k16, int k)
     {

@@ -48,4 +48,10 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
     {
         for (int c = 0; c < k; c++) o[c] = MathF.FusedMultiplyAdd(v[c], s, o[c]);
     }
+
+    public static void MultiplyAddRows(float* v, nint ldv, int rows, float* p, nint ldp, int queries, float* o, nint ldo, int k)
+    {
+        for (int q = 0; q < queries; q++)
+            for (int j = 0; j < rows; j++) MultiplyAdd(v + j * ldv, p[q * ldp + j], o + q * ldo, k);
+    }
 }

@@ -24,4 +24,8 @@ internal unsafe interface IDotTiles
     static abstract float Dot(float* w, float* x, int k);
     /// <summary>o[i] = fma(v[i], s, o[i]) for i in [0, k): the same rounding on every path.</summary>
     static abstract void MultiplyAdd(float* v, float s, float* o, int k);
+    /// <summary>For each of <paramref name="queries"/> (≤ 4) outputs o_q = o + q·ldo: <see cref="MultiplyAdd"/> of rows
+    /// v_j = v + j·ldv by p[q·ldp + j] for j = 0..rows−1 in order, each output element seeing the same fma
+    /// sequence; the outputs stay in registers across the rows where the path can.</summary>
+    static abstract void MultiplyAddRows(float* v, nint ldv, int rows, float* p, nint ldp, int queries, float* o, nint ldo, int k);
 }

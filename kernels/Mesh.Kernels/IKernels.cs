@@ -41,4 +41,11 @@ public interface IKernels
     /// scratch. GQA: head h reads KV head h / (heads / kvHeads).</summary>
     void Attention(ReadOnlySpan<float> q, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
         Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd);
+
+    /// <summary><see cref="Attention"/> for <paramref name="queries"/> consecutive tokens of one sequence (a prompt's):
+    /// q and output hold them one after another ([queries, heads, headDim]); token i attends positions
+    /// [0, length + i); scores is scratch of queries × (length + queries − 1) floats or more, split evenly.
+    /// Each token's output equals <see cref="Attention"/>'s for it alone.</summary>
+    void AttentionRun(ReadOnlySpan<float> q, int queries, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
+        Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd);
 }

@@ -106,6 +106,16 @@ public sealed class ReferenceKernels(bool quantizeActivations = true) : IKernels
         }
     }
 
+    /// <summary>The definition: each token on its own.</summary>
+    public void AttentionRun(ReadOnlySpan<float> q, int queries, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
+        Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
+    {
+        int qDim = heads * headDim, stride = scores.Length / queries;
+        for (int i = 0; i < queries; i++)
+            Attention(q.Slice(i * qDim, qDim), kv, blockTable, length + i, output.Slice(i * qDim, qDim), scores.Slice(i * stride, stride),
+                heads, kvHeads, headDim, headBegin, headEnd);
+    }
+
     public unsafe void Attention(ReadOnlySpan<float> q, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
         Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
     {

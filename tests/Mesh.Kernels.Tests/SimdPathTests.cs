@@ -140,6 +140,53 @@ public sealed class SimdPathTests
         finally { NativeMemory.AlignedFree(pool); }
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Paths))]
+    public unsafe void A_run_of_prompt_tokens_attends_exactly_as_each_token_alone(SimdPath path)
+    {
+        Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
+        const int heads = 4, kvHeads = 2, blockSize = 16, layers = 1, blocks = 8, context = 128;
+        int[] table = [7, 2, 5, 0, 3, 6, 1, 4];
+        using var cpu = new CpuKernels(1, path);
+        // 64: the register tiles; 24: their remainders. Runs start on and off block and 4-key boundaries.
+        foreach (int headDim in (int[])[64, 24])
+        {
+            int kvDim = kvHeads * headDim, qDim = heads * headDim;
+            long floats = (long)blocks * layers * 2 * blockSize * kvDim;
+            var pool = (float*)NativeMemory.AlignedAlloc((nuint)(floats * 4), 64);
+            try
+            {
+                TestData.Random((int)floats, 27).CopyTo(new Span<float>(pool, (int)floats));
+                var view = new PagedKvView(pool, blockSize, kvDim, layers, layer: 0);
+                foreach (var (length, queries) in ((int, int)[])[(1, 8), (13, 3), (16, 4), (30, 5), (61, 8), (100, 7), (120, 2)])
+                {
+                    var q = TestData.Random(queries * qDim, 28 + length);
+                    var together = new float[queries * qDim];
+                    cpu.AttentionRun(q, queries, view, table, length, together, new float[queries * context], heads, kvHeads, headDim, 0, heads);
+                    for (int i = 0; i < queries; i++)
+                    {
+                        var alone = new float[qDim];
+                        cpu.Attention(q.AsSpan(i * qDim, qDim), view, table, length + i, alone, new float[context], heads, kvHeads, headDim, 0, heads);
+                        Assert.True(alone.AsSpan().SequenceEqual(together.AsSpan(i * qDim, qDim)),
+                            $"{path}, head dim {headDim}: token {i} of a run of {queries} from position {length - 1} differs from it alone");
+                    }
+                    var reference = new float[queries * qDim];
+                    new ReferenceKernels().AttentionRun(q, queries, view, table, length, reference, new float[queries * context], heads, kvHeads, headDim, 0, heads);
+                    Assert.True(TestData.Nmse(reference, together) < 1e-10, $"{path}: nmse {TestData.Nmse(reference, together)}");
+                }
+            }
+            finally { NativeMemory.AlignedFree(pool); }
+        }
+    }
+
+    [Fact]
+    public void A_run_too_long_for_its_scores_is_refused()
+    {
+        using var cpu = new CpuKernels(1);
+        var e = Assert.Throws<ArgumentException>(() => cpu.AttentionRun(new float[4 * 8], 4, default, [0], 10, new float[4 * 8], new float[4 * 12], 1, 1, 8, 0, 1));
+        Assert.Contains("scores", e.Message);
+    }
+
     [Fact]
     public void An_unsupported_path_is_refused_with_the_reason()
     {

@@ -33,7 +33,7 @@ public sealed class Transformer
             _invFreq[i] = Math.Pow(config.RopeTheta, -2.0 * i / config.HeadDim);
             if (weights.RopeFreqFactors is { } f) _invFreq[i] /= f[i];
         }
-        _attention = new AttentionWork(config, _s, maxContext);
+        _attention = new AttentionWork(config, _s, maxTokens, maxContext);
     }
 
     /// <summary>Runs the batch. Logits of row <c>b.OutputRows[o]</c> land in Logits[o·vocab ..].</summary>
@@ -87,7 +87,7 @@ public sealed class Transformer
 
             // att[t] = softmax(q[t]·Kᵀ/√d)·V over positions 0..pos[t] of the token's sequence
             _attention.Set(_k, b, kv);
-            _k.For(_attention, n * _attention.GroupsPerToken, grain: 1);
+            _k.For(_attention, _attention.Items, grain: 1);
 
             // x += att·Woᵀ
             _k.MatMul(L.Wo, att, proj, n);
@@ -135,31 +135,52 @@ public sealed class Transformer
         v.CopyTo(new Span<float>(kv.V(block) + slot, kv.KvDim));
     }
 
-    /// <summary>Attention split into (token, group of query heads) items so both long prompts and a
-    /// single decode token keep every thread busy.</summary>
-    private sealed class AttentionWork(ModelConfig c, RunState s, int maxContext) : IParallelWork
+    /// <summary>Attention split into (run, group of query heads) items, so both long prompts and a single decode
+    /// token keep every thread busy. A run is up to <see cref="RunTokens"/> consecutive tokens of one sequence
+    /// (a prompt's): their K and V rows are read once for all of them. A decode token is a run of one.</summary>
+    private sealed class AttentionWork(ModelConfig c, RunState s, int maxTokens, int maxContext) : IParallelWork
     {
+        public const int RunTokens = 8;
         /// <summary>Query heads per work item: one KV head's group.</summary>
         private readonly int _headsPerItem = c.Heads / c.KvHeads;
-        [ThreadStatic] private static float[]? t_scores;
+        private readonly int[] _runStart = new int[maxTokens];
+        private readonly int[] _runLength = new int[maxTokens];
+        private int _runs;
+        [ThreadStatic] private static float[]? t_scores;   // [RunTokens, maxContext]
         private IKernels _k = null!;
         private ForwardBatch _b = null!;
         private PagedKvView _kv;
 
-        public int GroupsPerToken => c.KvHeads;
+        /// <summary>Work items of the batch last <see cref="Set"/>: runs × KV heads.</summary>
+        public int Items => _runs * c.KvHeads;
 
-        public void Set(IKernels k, ForwardBatch b, in PagedKvView kv) { _k = k; _b = b; _kv = kv; }
+        public void Set(IKernels k, ForwardBatch b, in PagedKvView kv)
+        {
+            _k = k; _b = b; _kv = kv; _runs = 0;
+            for (int t = 0; t < b.TokenCount; t++)
+            {
+                int r = _runs - 1;
+                if (r >= 0 && _runLength[r] < RunTokens && b.SequenceOf[t] == b.SequenceOf[t - 1] && b.Positions[t] == b.Positions[t - 1] + 1)
+                {
+                    _runLength[r]++;
+                    continue;
+                }
+                _runStart[_runs] = t;
+                _runLength[_runs] = 1;
+                _runs++;
+            }
+        }
 
         public void Run(int begin, int end)
         {
-            if (t_scores is null || t_scores.Length < maxContext) t_scores = new float[maxContext];
+            if (t_scores is null || t_scores.Length < RunTokens * maxContext) t_scores = new float[RunTokens * maxContext];
             int qDim = c.QDim;
             for (int item = begin; item < end; item++)
             {
-                int t = item / GroupsPerToken, g = item % GroupsPerToken;
-                int length = _b.Positions[t] + 1;
-                _k.Attention(s.Q.AsSpan(t * qDim, qDim), _kv, _b.BlockTables[_b.SequenceOf[t]], length,
-                    s.Att.AsSpan(t * qDim, qDim), t_scores, c.Heads, c.KvHeads, c.HeadDim,
+                int run = item / c.KvHeads, g = item % c.KvHeads;
+                int t = _runStart[run], m = _runLength[run];
+                _k.AttentionRun(s.Q.AsSpan(t * qDim, m * qDim), m, _kv, _b.BlockTables[_b.SequenceOf[t]], _b.Positions[t] + 1,
+                    s.Att.AsSpan(t * qDim, m * qDim), t_scores.AsSpan(0, m * maxContext), c.Heads, c.KvHeads, c.HeadDim,
                     g * _headsPerItem, (g + 1) * _headsPerItem);
             }
         }
