@@ -64,28 +64,36 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
 /// <summary>Causal attention of a run of consecutive tokens of one sequence (a prompt's), head by head: query i
 /// attends positions [0, length + i). Each K and V row is read once for the whole run, not once per token —
 /// the keys every query sees go through the 4 keys × 4 queries tile, the values through
-/// <see cref="IDotTiles.MultiplyAddRows"/> with 4 outputs in registers. Every (query, position) dot and every
-/// output's multiply-add sequence is <see cref="AttentionKernel{TTiles}"/>'s, so each token's output equals
-/// its output alone, bit for bit. An F16 pool goes token by token.</summary>
+/// <see cref="IDotTiles.MultiplyAddRows"/> with 4 outputs in registers; an F16 pool's block is widened
+/// exactly once per run into a stack scratch first. Every (query, position) dot and every output's
+/// multiply-add sequence is <see cref="AttentionKernel{TTiles}"/>'s (and <see cref="AttentionKernelF16{TTiles}"/>'s),
+/// so each token's output equals its output alone, bit for bit.</summary>
 internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, IDotTiles
 {
+    /// <summary>Largest head dim an F16 pool's scratch takes (a block of 16 rows: 32 KiB).</summary>
+    private const int MaxHeadDim = 512;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public static void Run(ReadOnlySpan<float> q, int queries, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
         Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
     {
         int qDim = heads * headDim, last = length + queries - 1, sStride = queries > 0 ? scores.Length / queries : 0;
         if (queries < 1 || q.Length < queries * qDim || output.Length < queries * qDim || sStride < last)
             throw new ArgumentException($"attention of {queries} tokens from position {length - 1} needs q and output of {queries} × {qDim} floats and {queries} × {last} scores");
-        if (queries == 1 || kv.Type == KvCacheType.F16)
+        if (queries == 1)
         {
-            for (int i = 0; i < queries; i++)
-                AttentionKernel<TTiles>.Run(q.Slice(i * qDim, qDim), kv, blockTable, length + i, output.Slice(i * qDim, qDim),
-                    scores.Slice(i * sStride, sStride), heads, kvHeads, headDim, headBegin, headEnd);
+            AttentionKernel<TTiles>.Run(q[..qDim], kv, blockTable, length, output[..qDim], scores[..sStride], heads, kvHeads, headDim, headBegin, headEnd);
             return;
         }
         AttentionArguments.Check(q, kv, blockTable, last, output, scores, headDim, headBegin, headEnd);
-        int group = heads / kvHeads, bs = kv.BlockSize, ld = kv.KvDim;
+        bool half = kv.Type == KvCacheType.F16;
+        if (half && (headDim > MaxHeadDim || kv.BlockSize > 16))
+            throw new ArgumentException($"F16 KV attention takes head dims up to {MaxHeadDim} and blocks up to 16 rows, got {headDim} and {kv.BlockSize}");
+        int group = heads / kvHeads, bs = kv.BlockSize;
         float scale = 1f / MathF.Sqrt(headDim);
+        // [16, headDim]: an F16 block's rows of this head, widened
+        float* widened = stackalloc float[half ? 16 * headDim : 1];
         fixed (float* pq = q)
         fixed (float* po = output)
         fixed (float* ps = scores)
@@ -97,21 +105,21 @@ internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, I
                 float* qh = pq + h * headDim, oh = po + h * headDim;
                 for (int p0 = 0; p0 < last; p0 += bs)
                 {
-                    float* k = kv.K(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, last - p0), shared = Math.Clamp(length - p0, 0, end), j = 0;
+                    float* k = Rows(kv, false, table[p0 / bs], kvOff, end, half, widened, headDim, out nint ld);
                     // positions every query attends: 4 keys × 4 queries, then the queries left one by one
                     for (; j + 4 <= shared; j += 4)
                     {
                         int i = 0;
                         for (; i + 4 <= queries; i += 4)
-                            TTiles.Tile4x4(k + (long)j * ld, ld, qh + (long)i * qDim, qDim, headDim, ps + (long)i * sStride + p0 + j, sStride);
+                            TTiles.Tile4x4(k + j * ld, ld, qh + (long)i * qDim, qDim, headDim, ps + (long)i * sStride + p0 + j, sStride);
                         for (; i < queries; i++)
-                            TTiles.Tile4x1(k + (long)j * ld, ld, qh + (long)i * qDim, headDim, ps + (long)i * sStride + p0 + j, k + (long)(j + 4) * ld);
+                            TTiles.Tile4x1(k + j * ld, ld, qh + (long)i * qDim, headDim, ps + (long)i * sStride + p0 + j, k + j * ld);
                     }
                     // the rest: position P for the queries that reach it (P < length + i)
                     for (; j < end; j++)
                         for (int i = Math.Max(0, p0 + j - length + 1); i < queries; i++)
-                            ps[(long)i * sStride + p0 + j] = TTiles.Dot(qh + (long)i * qDim, k + (long)j * ld, headDim);
+                            ps[(long)i * sStride + p0 + j] = TTiles.Dot(qh + (long)i * qDim, k + j * ld, headDim);
                 }
                 for (int i = 0; i < queries; i++)
                 {
@@ -122,17 +130,33 @@ internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, I
                 }
                 for (int p0 = 0; p0 < last; p0 += bs)
                 {
-                    float* v = kv.V(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, last - p0), shared = Math.Clamp(length - p0, 0, end);
+                    float* v = Rows(kv, true, table[p0 / bs], kvOff, end, half, widened, headDim, out nint ld);
                     if (shared > 0)
                         for (int i = 0; i < queries; i += 4)
                             TTiles.MultiplyAddRows(v, ld, shared, ps + (long)i * sStride + p0, sStride, Math.Min(4, queries - i), oh + (long)i * qDim, qDim, headDim);
                     for (int j = shared; j < end; j++)
                         for (int i = Math.Max(0, p0 + j - length + 1); i < queries; i++)
-                            TTiles.MultiplyAdd(v + (long)j * ld, ps[(long)i * sStride + p0 + j], oh + (long)i * qDim, headDim);
+                            TTiles.MultiplyAdd(v + j * ld, ps[(long)i * sStride + p0 + j], oh + (long)i * qDim, headDim);
                 }
             }
         }
+    }
+
+    /// <summary>The first <paramref name="count"/> rows of one head in pool block <paramref name="block"/> as F32 with
+    /// row stride <paramref name="ld"/>: in place for an F32 pool, widened exactly into <paramref name="widened"/> for F16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Rows(in PagedKvView kv, bool values, int block, int kvOff, int count, bool half, float* widened, int headDim, out nint ld)
+    {
+        if (!half)
+        {
+            ld = kv.KvDim;
+            return (values ? kv.V(block) : kv.K(block)) + kvOff;
+        }
+        ushort* src = (ushort*)(values ? kv.VHalf(block) : kv.KHalf(block)) + kvOff;
+        for (int r = 0; r < count; r++) HalfWidener.ToSingle(src + (long)r * kv.KvDim, widened + r * headDim, headDim);
+        ld = headDim;
+        return widened;
     }
 }
 

@@ -51,6 +51,31 @@ public sealed unsafe class F16AttentionTests : IDisposable
 
     [SkippableTheory]
     [MemberData(nameof(Paths))]
+    public void A_run_of_prompt_tokens_over_halves_attends_exactly_as_each_token_alone(SimdPath path)
+    {
+        Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
+        using var cpu = new CpuKernels(1, path);
+        const int qDim = Heads * HeadDim, context = 80;
+        foreach (var (length, queries) in ((int, int)[])[(1, 8), (13, 4), (30, 5), (60, 8)])
+        {
+            var q = TestData.Random(queries * qDim, 40 + length);
+            var together = new float[queries * qDim];
+            cpu.AttentionRun(q, queries, HalfView, Table, length, together, new float[queries * context], Heads, KvHeads, HeadDim, 0, Heads);
+            var widened = new float[queries * qDim];
+            cpu.AttentionRun(q, queries, FloatView, Table, length, widened, new float[queries * context], Heads, KvHeads, HeadDim, 0, Heads);
+            Assert.Equal(widened, together);
+            for (int i = 0; i < queries; i++)
+            {
+                var alone = new float[qDim];
+                cpu.Attention(q.AsSpan(i * qDim, qDim), HalfView, Table, length + i, alone, new float[context], Heads, KvHeads, HeadDim, 0, Heads);
+                Assert.True(alone.AsSpan().SequenceEqual(together.AsSpan(i * qDim, qDim)),
+                    $"{path}: token {i} of a run of {queries} from position {length - 1} differs from it alone");
+            }
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Paths))]
     public void F16_attention_on_a_forced_path_matches_the_reference_over_the_same_halves(SimdPath path)
     {
         Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
