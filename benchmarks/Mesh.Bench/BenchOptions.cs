@@ -20,11 +20,11 @@ public sealed record BenchOptions
     /// the engine's default); false runs Mesh's exact mode (F32 activations).</summary>
     public bool QuantizeActivations { get; init; } = true;
     /// <summary>KV cache element type of both peers (EngineOptions.KvCacheType; llama.cpp's K and V cache types); null
-    /// runs each at its own default: Mesh F32, llama.cpp F16.</summary>
+    /// runs each at its own default (F16 for both).</summary>
     public KvCacheType? KvType { get; init; }
 
     /// <summary>Mesh's KV cache type in this run.</summary>
-    public KvCacheType MeshKvType => KvType ?? KvCacheType.F32;
+    public KvCacheType MeshKvType => KvType ?? KvCacheType.F16;
     /// <summary>llama.cpp's KV cache type in this run.</summary>
     public KvCacheType LlamaCppKvType => KvType ?? KvCacheType.F16;
     /// <summary>Skip llama.cpp (Mesh alone, e.g. where its native library cannot load).</summary>

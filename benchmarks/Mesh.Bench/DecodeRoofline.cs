@@ -9,7 +9,7 @@ namespace Mesh.Bench;
 /// B / <see cref="BytesPerToken"/> tokens/s: the roofline.</summary>
 public static class DecodeRoofline
 {
-    public static double BytesPerToken(ModelConfig c, LlamaWeights w, double meanPosition, KvCacheType kvType = KvCacheType.F32)
+    public static double BytesPerToken(ModelConfig c, LlamaWeights w, double meanPosition, KvCacheType kvType)
     {
         double bytes = w.Output.ByteLength + w.TokenEmbedding.RowBytes + (double)c.Dim * 4 * (2 * c.Layers + 1);
         foreach (var l in w.Layers)

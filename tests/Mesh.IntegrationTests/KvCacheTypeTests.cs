@@ -71,7 +71,8 @@ public sealed class KvCacheTypeTests(TinyModel model) : IClassFixture<TinyModel>
         await _mesh.Bus.PublishAsync(Topics.ForWorker(Topics.Prefill, new WorkerId("prefill-0")), new PrefillTask(e, TinyModel.Name, prompt, sampling));
         PrefillDone done = await StageObserver.WaitForAsync(_mesh.Stages.PrefillDone, e.RequestId, TimeSpan.FromSeconds(30));
 
-        await using Harness f32 = await Harness.StartAsync(model.Path, new EmbeddedOptions());
+        await using Harness f32 = await Harness.StartAsync(model.Path, new EmbeddedOptions(),
+            settings: new Dictionary<string, string?> { ["Mesh:Worker:KvCacheType"] = "F32" });
         var decode = new DecodeTask(e with { Attempt = 1 }, TinyModel.Name, done.Kv, done.FirstToken, 1, sampling, Harness.ReplyTopic,
             [], 0, done.PromptTokenCount, done.CachedTokenCount);
         await f32.Bus.PublishAsync(Topics.ForWorker(Topics.Decode, new WorkerId("decode-0")), decode);

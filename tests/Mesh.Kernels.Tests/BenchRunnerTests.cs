@@ -58,8 +58,8 @@ public sealed class BenchRunnerTests : IDisposable
     {
         using var model = ModelLoader.Load(TinyModel());
         var c = model.Config;
-        double at0 = DecodeRoofline.BytesPerToken(c, model.Weights, meanPosition: 0);
-        double at10 = DecodeRoofline.BytesPerToken(c, model.Weights, meanPosition: 10);
+        double at0 = DecodeRoofline.BytesPerToken(c, model.Weights, meanPosition: 0, KvCacheType.F32);
+        double at10 = DecodeRoofline.BytesPerToken(c, model.Weights, meanPosition: 10, KvCacheType.F32);
         long matrices = model.Weights.Layers.Sum(l => l.Wq.ByteLength + l.Wk.ByteLength + l.Wv.ByteLength + l.Wo.ByteLength
             + l.Gate.ByteLength + l.Up.ByteLength + l.Down.ByteLength) + model.Weights.Output.ByteLength;
         Assert.Equal(matrices + model.Weights.TokenEmbedding.RowBytes + (double)c.Dim * 4 * (2 * c.Layers + 1), at0);
@@ -123,7 +123,8 @@ public sealed class BenchRunnerTests : IDisposable
     public void Without_a_kv_type_each_peer_runs_its_own_default()
     {
         var o = new BenchOptions { ModelPath = "m.gguf" };
-        Assert.Equal(KvCacheType.F32, o.MeshKvType);
+        Assert.Equal(new Mesh.Engine.Scheduling.EngineOptions().KvCacheType, o.MeshKvType);
+        Assert.Equal(KvCacheType.F16, o.MeshKvType);
         Assert.Equal(KvCacheType.F16, o.LlamaCppKvType);
         Assert.True(o.QuantizeActivations);
         var both = o with { KvType = KvCacheType.F32 };

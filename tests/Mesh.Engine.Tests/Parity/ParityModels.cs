@@ -1,3 +1,4 @@
+using Mesh.Kernels;
 using Mesh.Engine.Model;
 using Mesh.Engine.Scheduling;
 using Mesh.Engine.Tests.Support;
@@ -31,7 +32,7 @@ public sealed class ParityModels : IDisposable
         var reference = LlamaCppReference.TryLoad(path, ContextSize, out skip);
         if (reference is null) return null;
         var model = ModelLoader.Load(path);
-        var engine = new InferenceEngine(model, new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ContextSize });
+        var engine = new InferenceEngine(model, new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ContextSize, KvCacheType = KvCacheType.F32 });
         pair = new ParityPair(path, model, engine, reference);
         _pairs[key] = pair;
         return pair;

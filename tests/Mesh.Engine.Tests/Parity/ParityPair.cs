@@ -1,3 +1,4 @@
+using Mesh.Kernels;
 using Mesh.Engine.Model;
 using Mesh.Engine.Scheduling;
 
@@ -15,7 +16,7 @@ internal sealed class ParityPair(string path, LoadedModel model, InferenceEngine
     /// <summary>A second engine over the model running the scalar reference kernels (in the default
     /// activation mode, as <see cref="Engine"/>), made on first use.</summary>
     public InferenceEngine ReferenceKernelsEngine => _referenceKernels ??= new InferenceEngine(Model,
-        new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ParityModels.ContextSize, ReferenceKernels = true });
+        new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ParityModels.ContextSize, ReferenceKernels = true, KvCacheType = KvCacheType.F32 });
 
     private InferenceEngine? _referenceKernels;
 
@@ -23,7 +24,7 @@ internal sealed class ParityPair(string path, LoadedModel model, InferenceEngine
     /// <c>QuantizeQ8Activations = false</c>), made on first use: what comparisons against llama.cpp on
     /// the F32-widened weights need, where any activation rounding would be a difference.</summary>
     public InferenceEngine ExactEngine => _exact ??= new InferenceEngine(Model,
-        new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ParityModels.ContextSize, QuantizeQ8Activations = false });
+        new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ParityModels.ContextSize, QuantizeQ8Activations = false, KvCacheType = KvCacheType.F32 });
 
     private InferenceEngine? _exact;
 

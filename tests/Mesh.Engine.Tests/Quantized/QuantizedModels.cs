@@ -1,3 +1,4 @@
+using Mesh.Kernels;
 using LLama;
 using LLama.Native;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -49,7 +50,7 @@ public sealed class QuantizedModels : IDisposable
         var reference = LlamaCppReference.TryLoad(path, ParityModels.ContextSize, out skip);
         if (reference is null) return null;
         var model = ModelLoader.Load(path);
-        var engine = new InferenceEngine(model, new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ParityModels.ContextSize });
+        var engine = new InferenceEngine(model, new EngineOptions { Threads = 2, MaxSequences = 1, MaxContext = ParityModels.ContextSize, KvCacheType = KvCacheType.F32 });
         var runner = new QuantizedKernelRunner(model, ParityModels.ContextSize, new CpuKernelOptions { QuantizeQ8Activations = true });
         var exact = new QuantizedKernelRunner(model, ParityModels.ContextSize, new CpuKernelOptions { QuantizeQ8Activations = false });
         pair = new QuantizedPair(path, model, engine, runner, exact, reference);

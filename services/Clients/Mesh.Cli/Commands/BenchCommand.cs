@@ -102,7 +102,7 @@ public static class BenchCommand
         finally { Console.CancelKeyPress -= cancel; }
     }
 
-    /// <summary>--kv-type f32|f16 for both peers; absent: each at its default (Mesh F32, llama.cpp F16).</summary>
+    /// <summary>--kv-type f32|f16 for both peers; absent: each at its default (F16 for both).</summary>
     private static KvCacheType? KvType(string? text) => text?.ToLowerInvariant() switch
     {
         null => null,

@@ -40,11 +40,12 @@ public sealed class WorkerOptions
     public long KvCacheBytes { get; set; } = 1L << 30;
 
     /// <summary>
-    /// Element type of the KV cache: <c>F32</c> (default) or <c>F16</c> (half the memory per block, so twice the blocks in
-    /// <see cref="KvCacheBytes"/>; K/V rounded to the nearest half). KV is handed off in this type, so prefill and decode
-    /// workers that exchange KV must agree (a decode refuses KV of another type as a layout mismatch).
+    /// Element type of the KV cache: <c>F16</c> (default: half the memory per block, so twice the blocks in
+    /// <see cref="KvCacheBytes"/>; K/V rounded to the nearest half) or <c>F32</c> (exact K/V). KV is handed off in this
+    /// type, so prefill and decode workers that exchange KV must agree (a decode refuses KV of another type as a layout
+    /// mismatch).
     /// </summary>
-    public KvCacheType KvCacheType { get; set; } = KvCacheType.F32;
+    public KvCacheType KvCacheType { get; set; } = KvCacheType.F16;
 
     /// <summary>Sequences an engine runs at once.</summary>
     public int MaxSequences { get; set; } = 16;
