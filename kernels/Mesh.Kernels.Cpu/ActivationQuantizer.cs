@@ -25,11 +25,14 @@ internal sealed unsafe class ActivationQuantizer : IParallelWork
     public float* D { get; private set; }
     /// <summary>Σq per block: [n, cols/32].</summary>
     public int* Sum { get; private set; }
-    /// <summary>Whole groups of 8 tokens interleaved for the GEMM tile, q + 128 as unsigned bytes:
+    /// <summary>Whole groups of 8 tokens interleaved for the GEMM tile, q as signed bytes:
     /// [group, block, k/4 within block (8), token (8), 4].</summary>
-    public byte* Packed { get; private set; }
+    public sbyte* Packed { get; private set; }
     /// <summary>Block scales of the packed groups: [group, block, token (8)].</summary>
     public float* PackedD { get; private set; }
+    /// <summary>128·Σq of the packed groups' blocks (the tile's correction for weights read as w + 128):
+    /// [group, block, token (8)].</summary>
+    public int* PackedCorrection { get; private set; }
 
     private long _capacityBytes;
     private void* _memory;
@@ -77,8 +80,12 @@ internal sealed unsafe class ActivationQuantizer : IParallelWork
             uint* dst = (uint*)(Packed + ((long)g * nb + b) * 256);
             for (int k4 = 0; k4 < 8; k4++)
                 for (int tt = 0; tt < Group; tt++)
-                    dst[k4 * 8 + tt] = Unsafe.ReadUnaligned<uint>(Q + (long)(g * Group + tt) * cols + b * 32 + k4 * 4) ^ 0x80808080u;
-            for (int tt = 0; tt < Group; tt++) PackedD[((long)g * nb + b) * Group + tt] = D[(g * Group + tt) * nb + b];
+                    dst[k4 * 8 + tt] = Unsafe.ReadUnaligned<uint>(Q + (long)(g * Group + tt) * cols + b * 32 + k4 * 4);
+            for (int tt = 0; tt < Group; tt++)
+            {
+                PackedD[((long)g * nb + b) * Group + tt] = D[(g * Group + tt) * nb + b];
+                PackedCorrection[((long)g * nb + b) * Group + tt] = Sum[(g * Group + tt) * nb + b] << 7;
+            }
         }
     }
 
@@ -118,7 +125,7 @@ internal sealed unsafe class ActivationQuantizer : IParallelWork
     {
         int nb = cols / 32, groups = n / Group;
         long q = (long)n * cols, dsum = (long)n * nb * 4 * 2, packed = (long)groups * nb * 256, pd = (long)groups * nb * Group * 4;
-        long need = Align(q) + Align(dsum) + Align(packed) + Align(pd);
+        long need = Align(q) + Align(dsum) + Align(packed) + 2 * Align(pd);
         if (need > _capacityBytes)
         {
             if (_memory is not null) NativeMemory.AlignedFree(_memory);
@@ -128,8 +135,9 @@ internal sealed unsafe class ActivationQuantizer : IParallelWork
         byte* p = (byte*)_memory;
         Q = (sbyte*)p; p += Align(q);
         D = (float*)p; Sum = (int*)(p + (long)n * nb * 4); p += Align(dsum);
-        Packed = p; p += Align(packed);
-        PackedD = (float*)p;
+        Packed = (sbyte*)p; p += Align(packed);
+        PackedD = (float*)p; p += Align(pd);
+        PackedCorrection = (int*)p;
     }
 
     private static long Align(long bytes) => (bytes + 63) & ~63L;

@@ -16,8 +16,7 @@ internal static unsafe class Q4Dot
 
     /// <summary>The block-b scales of the 8 rows at w, widened to F32 (lane = row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales8(byte* w, Vector256<int> rows, int b) =>
-        HalfWidener.Widen8(Avx2.GatherVector256((int*)(w + b * BlockBytes), rows, 1));
+    private static Vector256<float> Scales8(byte* w, int rowBytes, int b) => Q8Dot.HalfScales8(w + b * BlockBytes, rowBytes);
 
     /// <summary>The 32 nibbles of the block whose quants start at p, in value order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -32,7 +31,6 @@ internal static unsafe class Q4Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Vnni8(byte* w, int rowBytes, int nb, sbyte* q, float* d, int* sum, float* y)
     {
-        var rows = Q8Dot.RowOffsets(rowBytes);
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++)
         {
@@ -47,7 +45,7 @@ internal static unsafe class Q4Dot
             var v6 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Nibbles(wb + 6 * rowBytes), x);
             var v7 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Nibbles(wb + 7 * rowBytes), x);
             var dots = Q8Dot.Transpose8(v0, v1, v2, v3, v4, v5, v6, v7) - Vector256.Create(8 * sum[b]);
-            acc = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(dots), Scales8(w, rows, b) * Vector256.Create(d[b]), acc);
+            acc = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(dots), Scales8(w, rowBytes, b) * Vector256.Create(d[b]), acc);
         }
         acc.Store(y);
     }
@@ -57,7 +55,6 @@ internal static unsafe class Q4Dot
     public static void Avx2x8(byte* w, int rowBytes, int nb, sbyte* q, float* d, int* sum, float* y)
     {
         var ones = Vector256.Create((short)1);
-        var rows = Q8Dot.RowOffsets(rowBytes);
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++)
         {
@@ -72,7 +69,7 @@ internal static unsafe class Q4Dot
             var v6 = Dot(Nibbles(wb + 6 * rowBytes), x, ones);
             var v7 = Dot(Nibbles(wb + 7 * rowBytes), x, ones);
             var dots = Q8Dot.Transpose8(v0, v1, v2, v3, v4, v5, v6, v7) - Vector256.Create(8 * sum[b]);
-            acc = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(dots), Scales8(w, rows, b) * Vector256.Create(d[b]), acc);
+            acc = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(dots), Scales8(w, rowBytes, b) * Vector256.Create(d[b]), acc);
         }
         acc.Store(y);
     }

@@ -14,13 +14,17 @@ internal static unsafe class Q8Dot
     public const int PanelRows = 8;
     public const int BlockBytes = 34;
 
-    /// <summary>Byte offsets of the 8 rows of a panel, for gathering their block scales.</summary>
-    public static Vector256<int> RowOffsets(int rowBytes) => Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * rowBytes;
-
-    /// <summary>The block-b scales of the 8 rows at w, widened to F32 (lane = row).</summary>
+    /// <summary>The block-b scales of the 8 rows at w (stride rowBytes), widened to F32 (lane = row).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Scales8(byte* w, Vector256<int> rows, int b) =>
-        HalfWidener.Widen8(Avx2.GatherVector256((int*)(w + b * BlockBytes), rows, 1));
+    public static Vector256<float> Scales8(byte* w, int rowBytes, int b) => HalfScales8(w + b * BlockBytes, rowBytes);
+
+    /// <summary>The halves at p and the 7 rows after it (stride rowBytes), widened to F32 (lane = row): eight plain
+    /// loads, which beat one vpgatherdd here (a batch panel's set-up went 290 → 210 µs for 8 tokens of a
+    /// 3072 × 768 matrix). Q8_0 and Q4_0 blocks both start with their scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfScales8(byte* p, int rowBytes) =>
+        HalfWidener.Widen8(Vector256.Create(*(ushort*)p, *(ushort*)(p + rowBytes), *(ushort*)(p + 2 * rowBytes), *(ushort*)(p + 3 * rowBytes),
+            *(ushort*)(p + 4 * rowBytes), *(ushort*)(p + 5 * rowBytes), *(ushort*)(p + 6 * rowBytes), *(ushort*)(p + 7 * rowBytes)));
 
     /// <summary>Panels ahead whose rows are prefetched while one is computed: the hardware prefetchers
     /// lose 8 interleaved 34-byte-stride streams at page boundaries, and decode reads every weight once.</summary>
@@ -31,7 +35,6 @@ internal static unsafe class Q8Dot
     public static void Vnni8(byte* w, int rowBytes, int nb, sbyte* q, float* d, int* sum, float* y)
     {
         var flip = Vector256.Create((byte)0x80);
-        var rows = RowOffsets(rowBytes);
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++)
         {
@@ -48,7 +51,7 @@ internal static unsafe class Q8Dot
             var v6 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(wb + 6 * rowBytes) ^ flip, x);
             var v7 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(wb + 7 * rowBytes) ^ flip, x);
             var dots = Transpose8(v0, v1, v2, v3, v4, v5, v6, v7) - Vector256.Create(128 * sum[b]);
-            acc = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(dots), Scales8(w, rows, b) * Vector256.Create(d[b]), acc);
+            acc = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(dots), Scales8(w, rowBytes, b) * Vector256.Create(d[b]), acc);
         }
         acc.Store(y);
     }
@@ -59,7 +62,6 @@ internal static unsafe class Q8Dot
     public static void Avx2x8(byte* w, int rowBytes, int nb, sbyte* q, float* d, float* y)
     {
         var ones = Vector256.Create((short)1);
-        var rows = RowOffsets(rowBytes);
         Vector256<float> acc = default;
         for (int b = 0; b < nb; b++)
         {
@@ -75,7 +77,7 @@ internal static unsafe class Q8Dot
             var v6 = Dot(Vector256.Load((sbyte*)(wb + 6 * rowBytes)), x, ones);
             var v7 = Dot(Vector256.Load((sbyte*)(wb + 7 * rowBytes)), x, ones);
             var dots = Transpose8(v0, v1, v2, v3, v4, v5, v6, v7);
-            acc = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(dots), Scales8(w, rows, b) * Vector256.Create(d[b]), acc);
+            acc = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(dots), Scales8(w, rowBytes, b) * Vector256.Create(d[b]), acc);
         }
         acc.Store(y);
     }

@@ -8,7 +8,7 @@ namespace Mesh.Kernels.Cpu;
 internal enum Q8Kernel { Scalar, Avx2, Vnni }
 
 /// <summary>y[n, rows] = Q8_0 weights · quantised activations, split into panels of 8 rows; a work item
-/// is a panel. Per panel the block scales are widened once (and Σw computed for batches); whole groups
+/// is a panel. Per panel the block scales are widened once; whole groups
 /// of 8 tokens go through the VNNI tile, the remaining tokens (and every token without VNNI) through
 /// the one-token kernel. Both run the same per-block sequence, so results do not depend on n.</summary>
 internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
@@ -45,14 +45,14 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
         if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni && n >= ActivationQuantizer.Group)
         {
             PanelScales(w, rowBytes, nb, scratch.DwT);
-            WeightSums(w, rowBytes, nb, scratch.Corr);
             for (int g = 0; g < n / ActivationQuantizer.Group; g++, t += ActivationQuantizer.Group)
             {
-                byte* xp = x.Packed + (long)g * nb * 256;
+                sbyte* xp = x.Packed + (long)g * nb * 256;
                 float* dx = x.PackedD + (long)g * nb * 8;
+                int* corr = x.PackedCorrection + (long)g * nb * 8;
                 float* yt = y + t * ldy;
-                Q8Gemm.Vnni4x8(w, rowBytes, nb, xp, dx, scratch.DwT, scratch.Corr, 0, yt, ldy);
-                Q8Gemm.Vnni4x8(w + 4L * rowBytes, rowBytes, nb, xp, dx, scratch.DwT, scratch.Corr, 4, yt + 4, ldy);
+                Q8Gemm.Vnni4x8(w, rowBytes, nb, xp, dx, corr, scratch.DwT, 0, yt, ldy);
+                Q8Gemm.Vnni4x8(w + 4L * rowBytes, rowBytes, nb, xp, dx, corr, scratch.DwT, 4, yt + 4, ldy);
             }
         }
         float* yPanel = scratch.Y;
@@ -72,38 +72,28 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PanelScales(byte* w, int rowBytes, int nb, float* dwT)
     {
-        var rows = Q8Dot.RowOffsets(rowBytes);
-        for (int b = 0; b < nb; b++) Q8Dot.Scales8(w, rows, b).Store(dwT + b * 8);
-    }
-
-    /// <summary>corr[b, r] = 128·Σ of row r's block b, for the 8 rows of a panel (VNNI only).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightSums(byte* w, int rowBytes, int nb, int* corr)
-    {
-        for (int b = 0; b < nb; b++) (Q8Dot.BlockSums8(w, rowBytes, b) << 7).Store(corr + b * 8);
+        for (int b = 0; b < nb; b++) Q8Dot.Scales8(w, rowBytes, b).Store(dwT + b * 8);
     }
 }
 
-/// <summary>Per-thread scratch of an 8-row Q8_0 panel: dwT [nb, 8] block scales, corr [nb, 8] weight
-/// sums, y [8]; pinned, grown to the widest matrix seen.</summary>
+/// <summary>Per-thread scratch of an 8-row Q8_0 panel: dwT [nb, 8] block scales, y [8]; pinned, grown to
+/// the widest matrix seen.</summary>
 internal sealed unsafe class PanelScratch
 {
     [ThreadStatic] private static PanelScratch? t_current;
 
     private readonly float[] _memory;
     public float* DwT { get; }
-    public int* Corr { get; }
     public float* Y { get; }
     private readonly int _blocks;
 
     private PanelScratch(int blocks)
     {
         _blocks = blocks;
-        _memory = GC.AllocateUninitializedArray<float>(blocks * 16 + 8, pinned: true);
+        _memory = GC.AllocateUninitializedArray<float>(blocks * 8 + 8, pinned: true);
         float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_memory));
         DwT = p;
-        Corr = (int*)(p + blocks * 8);
-        Y = p + blocks * 16;
+        Y = p + blocks * 8;
     }
 
     /// <summary>This thread's scratch, for rows of at least <paramref name="blocks"/> blocks.</summary>
