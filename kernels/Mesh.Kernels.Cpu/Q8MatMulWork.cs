@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Mesh.Kernels.Cpu;
 
@@ -45,7 +46,18 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
         if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni && n >= ActivationQuantizer.Group)
         {
             PanelScales(w, rowBytes, nb, scratch.DwT);
-            for (int g = 0; g < n / ActivationQuantizer.Group; g++, t += ActivationQuantizer.Group)
+            int groups = n / ActivationQuantizer.Group, g = 0;
+            // two groups at a time where the CPU has the registers for it (AVX-512: 32 of them)
+            for (; Avx512F.VL.IsSupported && g + 2 <= groups; g += 2, t += 2 * ActivationQuantizer.Group)
+            {
+                sbyte* xp = x.Packed + (long)g * nb * 256;
+                float* dx = x.PackedD + (long)g * nb * 8;
+                int* corr = x.PackedCorrection + (long)g * nb * 8;
+                float* yt = y + t * ldy;
+                Q8Gemm.Vnni4x16(w, rowBytes, nb, xp, dx, corr, scratch.DwT, 0, yt, ldy);
+                Q8Gemm.Vnni4x16(w + 4L * rowBytes, rowBytes, nb, xp, dx, corr, scratch.DwT, 4, yt + 4, ldy);
+            }
+            for (; g < groups; g++, t += ActivationQuantizer.Group)
             {
                 sbyte* xp = x.Packed + (long)g * nb * 256;
                 float* dx = x.PackedD + (long)g * nb * 8;
