@@ -4,16 +4,20 @@ using System.Numerics.Tensors;
 
 namespace Mesh.Kernels.Cpu;
 
-/// <summary><see cref="AttentionKernel{TTiles}"/> over an F16 KV pool: every K and V row is widened
-/// exactly to F32 (<see cref="HalfWidener"/>), four rows at a time, into a small stack scratch, and then
-/// goes through the same tile calls in the same order as the F32 kernel. So a token's output equals the
-/// F32 kernel's over the widened cache bit for bit, and does not depend on the rest of its batch.</summary>
+/// <summary><see cref="AttentionKernel{TTiles}"/> over an F16 KV pool: keys four at a time through the F16 decode
+/// tile (<see cref="IDotTiles.F16Tile4x1"/>, widened in registers: the same dot as the F32 tile on the widened
+/// rows), the rest and the values widened exactly to F32 (<see cref="HalfWidener"/>) into a stack scratch, a
+/// KV block at a time, then the same tile calls in the same order as the F32 kernel. So a token's output
+/// equals the F32 kernel's over the widened cache bit for bit, and does not depend on the rest of its batch.</summary>
 internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, IDotTiles
 {
-    /// <summary>Rows widened per step: the decode tile's height.</summary>
+    /// <summary>Keys per decode tile.</summary>
     private const int Rows = 4;
 
-    /// <summary>Largest head dim the stack scratch takes (Rows · 512 floats = 8 KiB).</summary>
+    /// <summary>Rows the stack scratch holds: a KV block of up to 16 positions.</summary>
+    private const int BlockRows = 16;
+
+    /// <summary>Largest head dim the stack scratch takes (16 · 512 floats = 32 KiB).</summary>
     private const int MaxHeadDim = 512;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -23,12 +27,13 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
     {
         if (kv.Type != KvCacheType.F16) throw new ArgumentException($"the F16 attention kernel was given a {kv.Type} KV pool");
         AttentionArguments.Check(q, kv, blockTable, length, output, scores, headDim, headBegin, headEnd);
-        if (headDim > MaxHeadDim) throw new ArgumentException($"F16 KV attention takes head dims up to {MaxHeadDim}, got {headDim}");
+        if (headDim > MaxHeadDim || kv.BlockSize > BlockRows)
+            throw new ArgumentException($"F16 KV attention takes head dims up to {MaxHeadDim} and blocks up to {BlockRows} rows, got {headDim} and {kv.BlockSize}");
         int group = heads / kvHeads, bs = kv.BlockSize;
         float scale = 1f / MathF.Sqrt(headDim);
         var s = scores[..length];
-        // [Rows, headDim]: the rows being read, widened
-        float* rows = stackalloc float[Rows * headDim];
+        // [BlockRows, headDim]: the rows being read, widened
+        float* rows = stackalloc float[BlockRows * headDim];
         fixed (float* pq = q)
         fixed (float* po = output)
         fixed (float* ps = s)
@@ -48,10 +53,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                     if (p0 + bs < length) KvPrefetch.Rows((byte*)((ushort*)kv.KHalf(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
                     // four positions at a time through the decode tile: the same dot per position
                     for (; j + Rows <= end; j += Rows)
-                    {
-                        Widen(k + (long)j * kv.KvDim, kv.KvDim, rows, headDim, Rows);
-                        TTiles.Tile4x1(rows, headDim, qh, headDim, ps + p0 + j, rows);
-                    }
+                        TTiles.F16Tile4x1(k + (long)j * kv.KvDim, kv.KvDim, qh, headDim, ps + p0 + j, rows);
                     for (; j < end; j++)
                     {
                         Widen(k + (long)j * kv.KvDim, kv.KvDim, rows, headDim, 1);
@@ -68,12 +70,8 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                     ushort* v = (ushort*)kv.VHalf(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0);
                     if (p0 + bs < length) KvPrefetch.Rows((byte*)((ushort*)kv.VHalf(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
-                    for (int j0 = 0; j0 < end; j0 += Rows)
-                    {
-                        int n = Math.Min(Rows, end - j0);
-                        Widen(v + (long)j0 * kv.KvDim, kv.KvDim, rows, headDim, n);
-                        for (int j = 0; j < n; j++) TTiles.MultiplyAdd(rows + j * headDim, ps[p0 + j0 + j], oh, headDim);
-                    }
+                    Widen(v, kv.KvDim, rows, headDim, end);
+                    TTiles.MultiplyAddRows(rows, headDim, end, ps + p0, 0, 1, oh, 0, headDim);
                 }
             }
         }
