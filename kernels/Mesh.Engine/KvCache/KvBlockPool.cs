@@ -52,8 +52,8 @@ public sealed unsafe class KvBlockPool : IDisposable
         nuint bytes = (nuint)(BlockBytes * blockCount);
         // not cleared: a slot is always written (StoreKv, Resume) before attention reads it, exports zero the
         // unused slots, and untouched pages stay unmapped, so startup does not fault in the whole pool and
-        // resident memory grows with the KV actually used
-        _memory = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
+        // resident memory grows with the KV actually used (in 2 MiB steps where huge pages back it)
+        _memory = HugePages.Allocate(bytes);
         _refCount = new int[blockCount];
         _hash = new ulong[blockCount];
         _byHash = new Dictionary<ulong, int>(blockCount);
