@@ -4,30 +4,30 @@ using Mesh.Kernels;
 
 namespace Mesh.Engine.Tests.KvCache;
 
-/// <summary>The KV pool asks Linux for 2 MiB pages: it starts on a 2 MiB boundary and, where transparent huge pages
-/// are on (`madvise` or `always`), the pages it writes are huge ones.</summary>
+/// <summary>The KV pool asks Linux for 2 MiB pages: it starts on a 2 MiB boundary and its mapping carries the
+/// huge-page advice (`hg` in its VmFlags). Whether the kernel then backs it with huge pages depends on free
+/// contiguous memory at the time, so that is measured (docs/performance.md), not asserted.</summary>
 public sealed class KvPoolHugePageTests
 {
     [SkippableFact]
-    public unsafe void A_written_pool_is_backed_by_huge_pages_where_the_kernel_offers_them()
+    public unsafe void The_pool_is_aligned_and_advised_for_huge_pages()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "transparent huge pages are a Linux feature");
-        const string modeFile = "/sys/kernel/mm/transparent_hugepage/enabled";
-        string mode = File.Exists(modeFile) ? File.ReadAllText(modeFile) : "";
-        Skip.IfNot(mode.Contains("[madvise]") || mode.Contains("[always]"), $"transparent huge pages are off here ({mode.Trim()})");
+        Skip.IfNot(File.Exists("/sys/kernel/mm/transparent_hugepage/enabled"), "this kernel has no transparent huge pages");
 
         // 64 blocks of 2 layers × K,V × 16 slots × 1024 floats = 16 MiB
         using var pool = new KvBlockPool(64, 16, 2, 1024, KvCacheType.F32);
         long start;
         fixed (byte* p = pool.BlockData(0)) start = (long)p;
         Assert.Equal(0, start % (2 << 20));
-        for (int b = 0; b < pool.BlockCount; b++) pool.BlockData(b).Fill(1);
+        pool.BlockData(0).Fill(1);
 
-        Assert.True(AnonHugePagesKb(start) > 0, "no huge page backs the written pool");
+        string[] flags = VmFlags(start);
+        Assert.Contains("hg", flags);
     }
 
-    /// <summary>AnonHugePages of the mapping holding <paramref name="address"/>, from /proc/self/smaps.</summary>
-    private static long AnonHugePagesKb(long address)
+    /// <summary>VmFlags of the mapping holding <paramref name="address"/>, from /proc/self/smaps.</summary>
+    private static string[] VmFlags(long address)
     {
         bool inside = false;
         foreach (string line in File.ReadLines("/proc/self/smaps"))
@@ -40,9 +40,9 @@ public sealed class KvPoolHugePageTests
                 inside = address >= from && address < to;
                 continue;
             }
-            if (inside && line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            if (inside && line.StartsWith("VmFlags:", StringComparison.Ordinal))
+                return line["VmFlags:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         }
-        return 0;
+        return [];
     }
 }
