@@ -153,8 +153,7 @@ internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, I
             ld = kv.KvDim;
             return (values ? kv.V(block) : kv.K(block)) + kvOff;
         }
-        ushort* src = (ushort*)(values ? kv.VHalf(block) : kv.KHalf(block)) + kvOff;
-        for (int r = 0; r < count; r++) HalfWidener.ToSingle(src + (long)r * kv.KvDim, widened + r * headDim, headDim);
+        AttentionKernelF16<TTiles>.Widen((ushort*)(values ? kv.VHalf(block) : kv.KHalf(block)) + kvOff, kv.KvDim, widened, headDim, count);
         ld = headDim;
         return widened;
     }

@@ -80,7 +80,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
     /// <summary><paramref name="count"/> rows of headDim halves (stride kvDim) into [count, headDim] floats
     /// (<see cref="HalfWidener.ToSingle(ushort*, float*, int)"/>: exact, 16 or 8 lanes at a time).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Widen(ushort* src, int kvDim, float* dst, int headDim, int count)
+    internal static void Widen(ushort* src, int kvDim, float* dst, int headDim, int count)
     {
         for (int r = 0; r < count; r++) HalfWidener.ToSingle(src + (long)r * kvDim, dst + r * headDim, headDim);
     }

@@ -107,22 +107,6 @@ internal static unsafe class Q8Dot
         }
     }
 
-    /// <summary>Σ of block b's 32 weights in each of the 8 rows at w (lane = row), via VNNI with ones.</summary>
-    public static Vector256<int> BlockSums8(byte* w, int rowBytes, int b)
-    {
-        var ones = Vector256.Create((byte)1);
-        byte* wb = w + b * BlockBytes + 2;
-        return Transpose8(
-            AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ones, Vector256.Load((sbyte*)wb)),
-            AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ones, Vector256.Load((sbyte*)(wb + rowBytes))),
-            AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ones, Vector256.Load((sbyte*)(wb + 2 * rowBytes))),
-            AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ones, Vector256.Load((sbyte*)(wb + 3 * rowBytes))),
-            AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ones, Vector256.Load((sbyte*)(wb + 4 * rowBytes))),
-            AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ones, Vector256.Load((sbyte*)(wb + 5 * rowBytes))),
-            AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ones, Vector256.Load((sbyte*)(wb + 6 * rowBytes))),
-            AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ones, Vector256.Load((sbyte*)(wb + 7 * rowBytes))));
-    }
-
     /// <summary>Asks for the cache line holding p in each of 8 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(byte* p, int rowBytes)

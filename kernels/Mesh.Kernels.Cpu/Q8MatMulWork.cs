@@ -46,26 +46,24 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
         if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni && n >= ActivationQuantizer.Group)
         {
             PanelScales(w, rowBytes, nb, scratch.DwT);
-            int groups = n / ActivationQuantizer.Group, g = 0;
-            // two groups at a time where the CPU has the registers for it (AVX-512: 32 of them)
-            for (; Avx512F.VL.IsSupported && g + 2 <= groups; g += 2, t += 2 * ActivationQuantizer.Group)
+            int groups = n / ActivationQuantizer.Group;
+            for (int g = 0; g < groups;)
             {
+                // two groups at a time where the CPU has the registers for it (AVX-512: 32 of them)
+                bool two = Avx512F.VL.IsSupported && g + 2 <= groups;
                 sbyte* xp = x.Packed + (long)g * nb * 256;
                 float* dx = x.PackedD + (long)g * nb * 8;
                 int* corr = x.PackedCorrection + (long)g * nb * 8;
-                float* yt = y + t * ldy;
-                Q8Gemm.Vnni4x16(w, rowBytes, nb, xp, dx, corr, scratch.DwT, 0, yt, ldy);
-                Q8Gemm.Vnni4x16(w + 4L * rowBytes, rowBytes, nb, xp, dx, corr, scratch.DwT, 4, yt + 4, ldy);
+                for (int r0 = 0; r0 < Q8Dot.PanelRows; r0 += 4)
+                {
+                    byte* wr = w + (long)r0 * rowBytes;
+                    float* yt = y + (long)g * ActivationQuantizer.Group * ldy + r0;
+                    if (two) Q8Gemm.Vnni4x16(wr, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy);
+                    else Q8Gemm.Vnni4x8(wr, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy);
+                }
+                g += two ? 2 : 1;
             }
-            for (; g < groups; g++, t += ActivationQuantizer.Group)
-            {
-                sbyte* xp = x.Packed + (long)g * nb * 256;
-                float* dx = x.PackedD + (long)g * nb * 8;
-                int* corr = x.PackedCorrection + (long)g * nb * 8;
-                float* yt = y + t * ldy;
-                Q8Gemm.Vnni4x8(w, rowBytes, nb, xp, dx, corr, scratch.DwT, 0, yt, ldy);
-                Q8Gemm.Vnni4x8(w + 4L * rowBytes, rowBytes, nb, xp, dx, corr, scratch.DwT, 4, yt + 4, ldy);
-            }
+            t = groups * ActivationQuantizer.Group;
         }
         float* yPanel = scratch.Y;
         for (; t < n; t++)
