@@ -91,6 +91,11 @@ internal readonly unsafe struct DotTiles256 : IDotTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Widen(sbyte* q, float d) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q)) * Vector256.Create(d);
 
+    /// <summary>F16 weight rows in natural order on this path.</summary>
+    public static bool F16Pairs => false;
+
+    public static void F16WeightTile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch) => F16Tile4x1(w, ldw, x, k, y, scratch);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F16Tile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch)
     {

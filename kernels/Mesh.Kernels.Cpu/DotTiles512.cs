@@ -116,6 +116,44 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
         y[3] = FinishHalf(a3, w3, x, k16, k);
     }
 
+    public static bool F16Pairs => Avx512BW.IsSupported;
+
+    /// <summary>4 F16 weight rows in pair order: whole 32-column chunks widened by <see cref="HalfPairs.Widen"/>
+    /// (lo, then hi, into each row's accumulator, as <see cref="Tile4x1"/> meets them in a pair-order panel),
+    /// a last 16 columns and the k % 16 tail in natural order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16WeightTile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch)
+    {
+        ushort* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k32 = k & ~(HalfPairs.Chunk - 1), k16 = k & ~15;
+        for (int c = 0; c < k32; c += HalfPairs.Chunk)
+        {
+            var tl = Vector512.Load(x + c);
+            var th = Vector512.Load(x + c + 16);
+            HalfPairs.Widen(w0 + c, out var l, out var h);
+            a0 = Vector512.FusedMultiplyAdd(h, th, Vector512.FusedMultiplyAdd(l, tl, a0));
+            HalfPairs.Widen(w1 + c, out l, out h);
+            a1 = Vector512.FusedMultiplyAdd(h, th, Vector512.FusedMultiplyAdd(l, tl, a1));
+            HalfPairs.Widen(w2 + c, out l, out h);
+            a2 = Vector512.FusedMultiplyAdd(h, th, Vector512.FusedMultiplyAdd(l, tl, a2));
+            HalfPairs.Widen(w3 + c, out l, out h);
+            a3 = Vector512.FusedMultiplyAdd(h, th, Vector512.FusedMultiplyAdd(l, tl, a3));
+        }
+        if (k16 > k32)
+        {
+            var t = Vector512.Load(x + k32);
+            a0 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(w0 + k32), t, a0);
+            a1 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(w1 + k32), t, a1);
+            a2 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(w2 + k32), t, a2);
+            a3 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(w3 + k32), t, a3);
+        }
+        y[0] = FinishHalf(a0, w0, x, k16, k);
+        y[1] = FinishHalf(a1, w1, x, k16, k);
+        y[2] = FinishHalf(a2, w2, x, k16, k);
+        y[3] = FinishHalf(a3, w3, x, k16, k);
+    }
+
     /// <summary><see cref="Finish"/> with the k % 16 tail read from F16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float FinishHalf(Vector512<float> acc, ushort* w, float* x, int k16, int k)

@@ -15,6 +15,11 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
         for (int r = 0; r < 4; r++) y[r] = Dot(w + r * ldw, x, k);
     }
 
+    /// <summary>F16 weight rows in natural order on this path.</summary>
+    public static bool F16Pairs => false;
+
+    public static void F16WeightTile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch) => F16Tile4x1(w, ldw, x, k, y, scratch);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F16Tile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch)
     {

@@ -47,6 +47,19 @@ internal static unsafe class HalfWidener
         return Vector512.ConditionalSelect(special.AsSingle(), (bits | Vector512.Create(0x7F800000)).AsSingle(), value);
     }
 
+    /// <summary><see cref="FromTop(Vector512{int})"/> with the re-bias as vscalefps by 112 instead of a product with
+    /// 2¹¹²: the same bits, and a subnormal half (a denormal F32 operand) costs no microcode assist, which a
+    /// multiply pays for with tens of cycles. Slower than the multiply when no lane is subnormal: for weights,
+    /// where about one vector in 25 holds one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FromTopScaled(Vector512<int> top)
+    {
+        var bits = Vector512.ShiftRightArithmetic(top, 3) & Vector512.Create(unchecked((int)0x8FFFE000));
+        var value = Avx512F.Scale(bits.AsSingle(), Vector512.Create(112f));
+        var special = Vector512.Equals(bits & Vector512.Create(0x0F800000), Vector512.Create(0x0F800000));
+        return Vector512.ConditionalSelect(special.AsSingle(), (bits | Vector512.Create(0x7F800000)).AsSingle(), value);
+    }
+
     /// <summary><see cref="FromTop(Vector512{int})"/> in 256-bit registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> FromTop(Vector256<int> top)

@@ -20,6 +20,12 @@ internal unsafe interface IDotTiles
     /// (<see cref="HalfWidener"/>, exact), so the result equals the widened panel's; scratch holds 4·k floats
     /// for paths that widen through memory.</summary>
     static abstract void F16Tile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch);
+    /// <summary>Whether this path reads F16 weight rows in <see cref="HalfPairs"/> order: its
+    /// <see cref="F16WeightTile4x1"/> and the F16 panels a product widens for it then take x in that order too.</summary>
+    static abstract bool F16Pairs { get; }
+    /// <summary><see cref="F16Tile4x1"/> for weight rows, in the path's F16 weight order (<see cref="F16Pairs"/>):
+    /// equal to <see cref="Tile4x1"/> over the rows widened into that order.</summary>
+    static abstract void F16WeightTile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch);
     /// <summary>1 row × 1 token (row remainders).</summary>
     static abstract float Dot(float* w, float* x, int k);
     /// <summary>o[i] = fma(v[i], s, o[i]) for i in [0, k): the same rounding on every path.</summary>

@@ -6,7 +6,9 @@ namespace Mesh.Kernels.Cpu;
 /// past it; inside a block, 4×4 tiles (4×1 for the last tokens). Non-F32 panels are converted to F32
 /// once per token block into a per-thread scratch; the converted values equal what every other path
 /// converts, and each (row, token) reduction is the tile set's fixed order, so the result of a token
-/// does not depend on n, the block, the tile or the thread.</summary>
+/// does not depend on n, the block, the tile or the thread. Where the path reads F16 weights in
+/// <see cref="HalfPairs"/> order, x is reordered once in <see cref="Set"/> and F16 panels are widened in that
+/// order, so the in-register decode tile and the panels still agree bit for bit.</summary>
 internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struct, IDotTiles
 {
     /// <summary>How far ahead of the panel being computed its successors are prefetched: about
@@ -16,11 +18,26 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
     private const int TokenBlockBytes = 512 * 1024;
 
     private WeightMatrix _w;
-    private float* _x; // [n, cols]
+    private float* _x; // [n, cols], in pair order for F16 weights on a path that reads them so
     private float* _y; // [n, rows]
     private int _n;
+    private bool _pairs;
+    /// <summary>x reordered for F16 weights read in pair order ([n, cols]); grows to the largest product seen.</summary>
+    private float[] _ordered = [];
 
-    public override void Set(in WeightMatrix w, float* x, float* y, int n) { _w = w; _x = x; _y = y; _n = n; }
+    public override void Set(in WeightMatrix w, float* x, float* y, int n)
+    {
+        _w = w; _x = x; _y = y; _n = n;
+        _pairs = w.Type == TensorType.F16 && TTiles.F16Pairs;
+        if (!_pairs) return;
+        long floats = (long)n * w.Cols;
+        if (_ordered.Length < floats) _ordered = GC.AllocateUninitializedArray<float>(checked((int)floats), pinned: true);
+        fixed (float* ordered = _ordered)
+        {
+            for (int t = 0; t < n; t++) HalfPairs.Order(x + (long)t * w.Cols, ordered + (long)t * w.Cols, w.Cols);
+            _x = ordered;   // pinned: the address stays valid after the fixed block
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Run(int begin, int end)
@@ -49,14 +66,18 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
                 if (f16InRegisters && count == PanelRows)
                 {
                     ushort* h = (ushort*)(_w.Data + (long)r0 * _w.RowBytes);
-                    for (int t = t0; t < t1; t++) TTiles.F16Tile4x1(h, cols, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
+                    for (int t = t0; t < t1; t++) TTiles.F16WeightTile4x1(h, cols, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
                     continue;
                 }
                 float* panel;
                 if (f32) panel = (float*)(_w.Data + (long)r0 * _w.RowBytes);
                 else
                 {
-                    for (int r = 0; r < count; r++) RowConverter.ToFloat(_w, r0 + r, scratch + (long)r * cols);
+                    for (int r = 0; r < count; r++)
+                    {
+                        if (_pairs) HalfPairs.ToSingle((ushort*)(_w.Data + (long)(r0 + r) * _w.RowBytes), scratch + (long)r * cols, cols);
+                        else RowConverter.ToFloat(_w, r0 + r, scratch + (long)r * cols);
+                    }
                     panel = scratch;
                 }
                 if (count == PanelRows) FullPanel(panel, r0, t0, t1, ahead);
