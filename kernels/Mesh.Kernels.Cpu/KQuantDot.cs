@@ -160,7 +160,7 @@ internal static unsafe class KQuantDot<T> where T : struct, IKQuantFormat
     /// <summary>Four items' sums at once: acc = fma(S1, d·dy, acc), then acc = fma(S2, −(dm·dy), acc),
     /// lane by lane — the scalar kernel's sequence for each item.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Accumulate(Vector128<float> acc, Vector128<int> s1, Vector128<int> s2, Vector128<float> ddy, Vector128<float> dmdy)
+    internal static Vector128<float> Accumulate(Vector128<float> acc, Vector128<int> s1, Vector128<int> s2, Vector128<float> ddy, Vector128<float> dmdy)
     {
         acc = Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(s1), ddy, acc);
         return Vector128.FusedMultiplyAdd(Vector128.ConvertToSingle(s2), -dmdy, acc);
@@ -168,7 +168,7 @@ internal static unsafe class KQuantDot<T> where T : struct, IKQuantFormat
 
     /// <summary>Lane i = the sum of the 8 lanes of the i-th vector (integers: exact in any order).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> Reduce4(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d)
+    internal static Vector128<int> Reduce4(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d)
     {
         var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a, b), Avx2.HorizontalAdd(c, d));
         return h.GetLower() + h.GetUpper();
