@@ -6,8 +6,9 @@ namespace Mesh.Kernels.Cpu;
 
 /// <summary><see cref="AttentionKernel{TTiles}"/> over an F16 KV pool: keys four at a time through the F16 decode
 /// tile (<see cref="IDotTiles.F16Tile4x1"/>, widened in registers: the same dot as the F32 tile on the widened
-/// rows), the rest and the values widened exactly to F32 (<see cref="HalfWidener"/>) into a stack scratch, a
-/// KV block at a time, then the same tile calls in the same order as the F32 kernel. So a token's output
+/// rows), the rest widened exactly to F32 (<see cref="HalfWidener"/>) into a stack scratch, and the values a KV
+/// block at a time through <see cref="IDotTiles.F16MultiplyAddRows"/> (widened in registers: the same fma sequence
+/// as the F32 kernel's <see cref="IDotTiles.MultiplyAddRows"/>). So a token's output
 /// equals the F32 kernel's over the widened cache bit for bit, and does not depend on the rest of its batch.</summary>
 internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, IDotTiles
 {
@@ -70,8 +71,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                     ushort* v = (ushort*)kv.VHalf(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0);
                     if (p0 + bs < length) KvPrefetch.Rows((byte*)((ushort*)kv.VHalf(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
-                    Widen(v, kv.KvDim, rows, headDim, end);
-                    TTiles.MultiplyAddRows(rows, headDim, end, ps + p0, 0, 1, oh, 0, headDim);
+                    TTiles.F16MultiplyAddRows(v, kv.KvDim, end, ps + p0, oh, headDim, rows);
                 }
             }
         }

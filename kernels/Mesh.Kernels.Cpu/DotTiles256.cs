@@ -91,6 +91,34 @@ internal readonly unsafe struct DotTiles256 : IDotTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Widen(sbyte* q, float d) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q)) * Vector256.Create(d);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16MultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k, float* scratch)
+    {
+        int c = 0;
+        for (; c + 32 <= k; c += 32)
+        {
+            Vector256<float> a0 = Vector256.Load(o + c), a1 = Vector256.Load(o + c + 8), a2 = Vector256.Load(o + c + 16), a3 = Vector256.Load(o + c + 24);
+            for (int j = 0; j < rows; j++)
+            {
+                ushort* vj = v + j * ldv + c;
+                var s = Vector256.Create(p[j]);
+                a0 = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(vj), s, a0);
+                a1 = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(vj + 8), s, a1);
+                a2 = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(vj + 16), s, a2);
+                a3 = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(vj + 24), s, a3);
+            }
+            a0.Store(o + c); a1.Store(o + c + 8); a2.Store(o + c + 16); a3.Store(o + c + 24);
+        }
+        for (; c + 8 <= k; c += 8)
+        {
+            var a = Vector256.Load(o + c);
+            for (int j = 0; j < rows; j++) a = Vector256.FusedMultiplyAdd(HalfWidener.Widen8(v + j * ldv + c), Vector256.Create(p[j]), a);
+            a.Store(o + c);
+        }
+        for (; c < k; c++)
+            for (int j = 0; j < rows; j++) o[c] = MathF.FusedMultiplyAdd(HalfWidener.ToSingle(v[j * ldv + c]), p[j], o[c]);
+    }
+
     /// <summary>F16 weight rows in natural order on this path.</summary>
     public static bool F16Pairs => false;
 

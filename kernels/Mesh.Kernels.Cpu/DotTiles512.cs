@@ -116,6 +116,34 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
         y[3] = FinishHalf(a3, w3, x, k16, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16MultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k, float* scratch)
+    {
+        int c = 0;
+        for (; c + 64 <= k; c += 64)
+        {
+            Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
+            for (int j = 0; j < rows; j++)
+            {
+                ushort* vj = v + j * ldv + c;
+                var s = Vector512.Create(p[j]);
+                a0 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(vj), s, a0);
+                a1 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(vj + 16), s, a1);
+                a2 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(vj + 32), s, a2);
+                a3 = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(vj + 48), s, a3);
+            }
+            a0.Store(o + c); a1.Store(o + c + 16); a2.Store(o + c + 32); a3.Store(o + c + 48);
+        }
+        for (; c + 16 <= k; c += 16)
+        {
+            var a = Vector512.Load(o + c);
+            for (int j = 0; j < rows; j++) a = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(v + j * ldv + c), Vector512.Create(p[j]), a);
+            a.Store(o + c);
+        }
+        for (; c < k; c++)
+            for (int j = 0; j < rows; j++) o[c] = MathF.FusedMultiplyAdd(HalfWidener.ToSingle(v[j * ldv + c]), p[j], o[c]);
+    }
+
     public static bool F16Pairs => Avx512BW.IsSupported;
 
     /// <summary>4 F16 weight rows in pair order: whole 32-column chunks widened by <see cref="HalfPairs.Widen"/>

@@ -15,6 +15,12 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
         for (int r = 0; r < 4; r++) y[r] = Dot(w + r * ldw, x, k);
     }
 
+    public static void F16MultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k, float* scratch)
+    {
+        for (int j = 0; j < rows; j++) HalfWidener.ToSingle(v + j * ldv, scratch + (long)j * k, k);
+        MultiplyAddRows(scratch, k, rows, p, 0, 1, o, 0, k);
+    }
+
     /// <summary>F16 weight rows in natural order on this path.</summary>
     public static bool F16Pairs => false;
 

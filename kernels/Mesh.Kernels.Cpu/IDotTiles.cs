@@ -34,4 +34,8 @@ internal unsafe interface IDotTiles
     /// v_j = v + j·ldv by p[q·ldp + j] for j = 0..rows−1 in order, each output element seeing the same fma
     /// sequence; the outputs stay in registers across the rows where the path can.</summary>
     static abstract void MultiplyAddRows(float* v, nint ldv, int rows, float* p, nint ldp, int queries, float* o, nint ldo, int k);
+    /// <summary><see cref="MultiplyAddRows"/> for one output over F16 rows (stride ldv halves), widened exactly
+    /// (<see cref="HalfWidener"/>) in registers where the path can, else through <paramref name="scratch"/>
+    /// (rows · k floats): the same fma sequence per output element as over the widened rows.</summary>
+    static abstract void F16MultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k, float* scratch);
 }
