@@ -9,8 +9,7 @@ namespace Mesh.Kernels.Cpu;
 /// (<see cref="KQuantGemm"/>). Tokens left over go 4 at a time through the 1 row × 4 tokens tile (each
 /// row unpacked once for all four), the rest through the 4 rows × 1 token tile (decode); every kernel
 /// computes a (row, token) pair with the same sequence, so results do not depend on n, the tile or
-/// the thread. On AVX-512 the Q4_K and Q6_K decode tile is <see cref="Q4KDot512"/> / <see cref="Q6KDot512"/>
-/// (Q5_K keeps the AVX2 one).</summary>
+/// the thread. On AVX-512 the decode tile is <see cref="Q45KDot512{T}"/> (Q4_K, Q5_K) or <see cref="Q6KDot512"/>.</summary>
 internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IParallelWork
 {
     public const int PanelRows = 4;
@@ -106,7 +105,7 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
             if (simd && count == PanelRows)
             {
                 byte* panel = _w.Data + (long)r0 * _w.RowBytes;
-                if (wide && typeof(T) == typeof(Q4KFormat)) Q4KDot512.Rows4(panel, _w.RowBytes, cols, q, dx, sums, y);
+                if (wide && typeof(T) != typeof(Q6KFormat)) Q45KDot512<T>.Rows4(panel, _w.RowBytes, cols, q, dx, sums, y);
                 else if (wide && typeof(T) == typeof(Q6KFormat)) Q6KDot512.Rows4(panel, _w.RowBytes, cols, q, dx, sums, y);
                 else KQuantDot<T>.Avx2Rows4(panel, _w.RowBytes, cols, q, dx, sums, y);
                 continue;
