@@ -9,7 +9,7 @@ internal unsafe interface IDotTiles
 {
     /// <summary>4 rows × 4 tokens.</summary>
     static abstract void Tile4x4(float* w, nint ldw, float* x, nint ldx, int k, float* y, nint ldy);
-    /// <summary>4 rows × 1 token (decode); asks for the lines at <paramref name="prefetch"/> (the
+    /// <summary>4 rows × 1 token (decode); a path may ask for the lines at <paramref name="prefetch"/> (the
     /// same rows some panels ahead) as it goes, since decode reads every weight exactly once.</summary>
     static abstract void Tile4x1(float* w, nint ldw, float* x, int k, float* y, float* prefetch);
     /// <summary>As <see cref="Tile4x1"/> on 4 Q8_0 rows (stride rowBytes) widened in registers:

@@ -11,9 +11,10 @@ namespace Mesh.Kernels.Cpu;
 /// order, so the in-register decode tile and the panels still agree bit for bit.</summary>
 internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struct, IDotTiles
 {
-    /// <summary>How far ahead of the panel being computed its successors are prefetched: about
-    /// 12 KiB and never under 2 panels (F16 decode, 768 columns: 2 panels ahead decoded 125–138 tok/s
-    /// against 115–131 at 3 and 119–125 at 4, alternating runs).</summary>
+    /// <summary>How far ahead of the panel being computed its successors are prefetched (batches, and decode of
+    /// types widened through the scratch panel): about 12 KiB and never under 2 panels (F16 decode with 4
+    /// interleaved rows, 768 columns: 2 panels ahead decoded 125–138 tok/s against 115–131 at 3 and 119–125
+    /// at 4; it now reads row by row without software prefetch, faster still).</summary>
     private const int PrefetchBytes = 12 * 1024;
     /// <summary>Bytes of x one token block may take (about half of a 1 MiB L2).</summary>
     private const int TokenBlockBytes = 512 * 1024;
@@ -57,7 +58,8 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
             for (int p = begin; p < end; p++)
             {
                 int r0 = p * PanelRows, count = Math.Min(PanelRows, rows - r0);
-                if (t1 - t0 >= 4 || !f32) Prefetcher.Rows(_w, r0 + ahead, PanelRows);
+                // F32 and F16 decode read their rows in address order and leave it to the hardware prefetchers
+                if ((t1 - t0 >= 4 || !f32) && !f16InRegisters) Prefetcher.Rows(_w, r0 + ahead, PanelRows);
                 if (q8InRegisters && count == PanelRows)
                 {
                     byte* q = _w.Data + (long)r0 * _w.RowBytes;
