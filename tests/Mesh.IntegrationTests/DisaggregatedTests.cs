@@ -23,15 +23,9 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
     /// <summary>Cancellations the scheduler sent to decode-0 (seen beside the worker, by the test's own group).</summary>
     private readonly MessageLog<CancelRequest> _decodeCancels = new();
 
-    /// <summary>Called with each decode task sent to decode-0, as the worker receives it.</summary>
-    private Action<DecodeTask>? _onDecodeTask;
-
     public async Task InitializeAsync() => _mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions(), subscriptions: bus => bus
         .Subscribe<CancelRequest>(Topics.ForWorker(Topics.Cancellations, new WorkerId("decode-0")),
             (cancel, _) => { _decodeCancels.Add(cancel); return Task.FromResult(Mesh.ServiceDefaults.Bus.HandlerResult.Success); },
-            new Mesh.ServiceDefaults.Bus.SubscriptionOptions { Group = "itest" })
-        .Subscribe<DecodeTask>(Topics.ForWorker(Topics.Decode, new WorkerId("decode-0")),
-            (task, _) => { _onDecodeTask?.Invoke(task); return Task.FromResult(Mesh.ServiceDefaults.Bus.HandlerResult.Success); },
             new Mesh.ServiceDefaults.Bus.SubscriptionOptions { Group = "itest" }));
 
     public async Task DisposeAsync() => await _mesh.DisposeAsync();
@@ -215,13 +209,20 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
         int[] prompt = TinyModel.Prompt(seed: 8, count: 12);
         InferenceRequest request = Harness.Request(new TokenPrompt(prompt), Seeded(2000));
         RequestReplies replies = _mesh.Replies.For(request.Envelope.RequestId);
-        // The decode engine is held still from the moment the decode task arrives, so the cancel finds the sequence
-        // running (a quiet machine would otherwise generate all 2000 tokens before the cancel gets there).
+        // The decode engine is held still once it has streamed a couple of tokens, so the cancel finds the sequence
+        // running (a quiet machine would otherwise generate all 2000 tokens before the cancel gets there). Holding it
+        // when the decode task merely arrived raced the worker's KV import: a cancel that reached the engine first
+        // finished the request with no tokens at all.
         EngineWorker decode = await _mesh.WorkerAsync("decode-0");
         using var hold = new SemaphoreSlim(0);
         var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task held = Task.CompletedTask;
-        _onDecodeTask = _ => held = decode.Host.InvokeAsync(_ => { holding.TrySetResult(); return hold.Wait(TimeSpan.FromSeconds(30)); });
+        var held = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int streamed = 0;
+        replies.OnChunk = chunk =>
+        {
+            if (Interlocked.Add(ref streamed, chunk.TokenIds.Length) >= 2 && !held.Task.IsCompleted)
+                held.TrySetResult(decode.Host.InvokeAsync(_ => { holding.TrySetResult(); return hold.Wait(TimeSpan.FromSeconds(30)); }));
+        };
         await _mesh.Bus.PublishAsync(Topics.Requests, request);
         await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -229,7 +230,7 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
         await _decodeCancels.WaitForAsync(1);
         await Task.Delay(100);   // the worker's own delivery of the cancel queues it on the engine loop
         hold.Release();
-        await held;
+        await await held.Task;
 
         Completed completed = Assert.IsType<Completed>(await replies.End.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(FinishReason.Cancelled, completed.FinishReason);
