@@ -8,7 +8,6 @@ namespace Mesh.Kernels.Cpu;
 /// tail is added after the reduction in ascending order.</summary>
 internal readonly unsafe struct DotTiles512 : IDotTiles
 {
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile4x4(float* w, nint ldw, float* x, nint ldx, int k, float* y, nint ldy)
     {

@@ -41,10 +41,8 @@ internal static unsafe class HalfWidener
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> FromTop(Vector512<int> top)
     {
-        var bits = Vector512.ShiftRightArithmetic(top, 3) & Vector512.Create(unchecked((int)0x8FFFE000));
-        var value = bits.AsSingle() * Vector512.Create(BitConverter.Int32BitsToSingle(0x77800000));   // 2^112
-        var special = Vector512.Equals(bits & Vector512.Create(0x0F800000), Vector512.Create(0x0F800000));
-        return Vector512.ConditionalSelect(special.AsSingle(), (bits | Vector512.Create(0x7F800000)).AsSingle(), value);
+        var bits = Positioned(top);
+        return PatchSpecials(bits, bits.AsSingle() * Vector512.Create(BitConverter.Int32BitsToSingle(0x77800000)));   // 2^112
     }
 
     /// <summary><see cref="FromTop(Vector512{int})"/> with the re-bias as vscalefps by 112 instead of a product with
@@ -54,8 +52,20 @@ internal static unsafe class HalfWidener
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> FromTopScaled(Vector512<int> top)
     {
-        var bits = Vector512.ShiftRightArithmetic(top, 3) & Vector512.Create(unchecked((int)0x8FFFE000));
-        var value = Avx512F.Scale(bits.AsSingle(), Vector512.Create(112f));
+        var bits = Positioned(top);
+        return PatchSpecials(bits, Avx512F.Scale(bits.AsSingle(), Vector512.Create(112f)));
+    }
+
+    /// <summary>Sign, exponent and mantissa of the halves in the top of each lane, moved to their F32 places.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Positioned(Vector512<int> top) =>
+        Vector512.ShiftRightArithmetic(top, 3) & Vector512.Create(unchecked((int)0x8FFFE000));
+
+    /// <summary><paramref name="value"/> (the re-biased <paramref name="bits"/>) with Inf/NaN lanes given the F32
+    /// all-ones exponent and their mantissa bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PatchSpecials(Vector512<int> bits, Vector512<float> value)
+    {
         var special = Vector512.Equals(bits & Vector512.Create(0x0F800000), Vector512.Create(0x0F800000));
         return Vector512.ConditionalSelect(special.AsSingle(), (bits | Vector512.Create(0x7F800000)).AsSingle(), value);
     }

@@ -58,8 +58,9 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
             for (int p = begin; p < end; p++)
             {
                 int r0 = p * PanelRows, count = Math.Min(PanelRows, rows - r0);
-                // F32 and F16 decode read their rows in address order and leave it to the hardware prefetchers
-                if ((t1 - t0 >= 4 || !f32) && !f16InRegisters) Prefetcher.Rows(_w, r0 + ahead, PanelRows);
+                // F32 decode and the pair-order F16 decode tile read their rows in address order and leave it to the
+                // hardware prefetchers; the interleaved tiles (F16 on AVX2, exact-mode Q8_0) need the prefetch
+                if ((t1 - t0 >= 4 || !f32) && !(f16InRegisters && _pairs)) Prefetcher.Rows(_w, r0 + ahead, PanelRows);
                 if (q8InRegisters && count == PanelRows)
                 {
                     byte* q = _w.Data + (long)r0 * _w.RowBytes;

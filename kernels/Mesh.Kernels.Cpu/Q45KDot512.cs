@@ -43,7 +43,7 @@ internal static unsafe class Q45KDot512<T> where T : struct, IKQuantFormat
             var (i1, m1) = Block(block + rowBytes, x0, x1, x2, x3, g, sel0, sel1, sel2, sel3);
             var (i2, m2) = Block(block + 2 * rowBytes, x0, x1, x2, x3, g, sel0, sel1, sel2, sel3);
             var (i3, m3) = Block(block + 3 * rowBytes, x0, x1, x2, x3, g, sel0, sel1, sel2, sel3);
-            var d = KScales.HalfPairs4(block, rowBytes);
+            var d = T.Scales4(block, rowBytes);
             var dy = Vector128.Create(dx[b]);
             acc = KQuantDot<T>.Accumulate(acc, KQuantDot<T>.Reduce4(i0, i1, i2, i3), KQuantDot<T>.Reduce4(m0, m1, m2, m3),
                 d.GetLower() * dy, d.GetUpper() * dy);
