@@ -120,7 +120,7 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
     /// exact mode), or integer kernels over Q8_0 blocks (Q8_0, Q4_0) or Q8_K super-blocks (K-quants).</summary>
     private Family FamilyOf(in WeightMatrix w) => !_quantizeQ8 ? Family.Float : w.Type switch
     {
-        TensorType.Q8_0 => Family.Q8,
+        TensorType.Q8_0 or TensorType.Q8_0x8 => Family.Q8,
         TensorType.Q4_0 => Family.Q4,
         TensorType.Q4_K or TensorType.Q5_K or TensorType.Q6_K => Family.KQuant,
         _ => Family.Float,

@@ -43,7 +43,7 @@ internal sealed unsafe class Q4MatMulWork(Q8Kernel kernel) : IParallelWork
             if (count == Q4Dot.PanelRows && Batches(_n))
             {
                 for (int r = 0; r < count; r++) ToQ8(w + (long)r * rowBytes, q8Panel + (long)r * q8RowBytes, nb);
-                Q8MatMulWork.Panel(kernel, q8Panel, q8RowBytes, count, _x, _y + r0, rows, _n, scratch);
+                Q8MatMulWork.Panel<Q8RowLayout>(kernel, q8Panel, q8RowBytes, count, _x, _y + r0, rows, _n, scratch);
                 continue;
             }
             for (int t = 0; t < _n; t++)

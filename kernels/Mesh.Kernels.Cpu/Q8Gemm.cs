@@ -8,34 +8,36 @@ namespace Mesh.Kernels.Cpu;
 /// row's 4-byte groups are broadcast as w + 128 (unsigned: the sign bit flipped) against the packed q of
 /// 8 tokens (vpdpbusd), giving dot + 128·Σq per token exactly; the correction comes with the tokens
 /// (<see cref="ActivationQuantizer.PackedCorrection"/>), so a panel needs no set-up beyond its scales,
-/// and then the same fma per block as <see cref="Q8Dot"/>, so a token's result equals its single-token result.</summary>
+/// and then the same fma per block as <see cref="Q8Dot"/>, so a token's result equals its single-token result.
+/// Generic over the panel's layout (<see cref="IQ8Layout"/>): a <see cref="TensorType.Q8_0x8"/> panel's quants
+/// are stored unsigned already, and its rows' 4-byte groups sit 4 bytes apart.</summary>
 internal static unsafe class Q8Gemm
 {
-    /// <param name="w">4 rows, stride rowBytes.</param>
+    /// <param name="w">The 8-row panel; this tile takes its rows r0 … r0 + 3.</param>
     /// <param name="xp">The group's packed blocks: [nb, 8 (k/4), 8 tokens, 4].</param>
     /// <param name="dx">The group's block scales: [nb, 8 tokens].</param>
     /// <param name="corr">The group's 128·Σq: [nb, 8 tokens].</param>
     /// <param name="dwT">Block scales of the 8-row panel, [nb, 8]; this tile's rows start at column r0.</param>
     /// <param name="y">y[token · ldy + row] for the 8 tokens and 4 rows.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Vnni4x8(byte* w, int rowBytes, int nb, sbyte* xp, float* dx, int* corr, float* dwT, int r0, float* y, nint ldy)
+    public static void Vnni4x8<TL>(byte* w, int rowBytes, int nb, sbyte* xp, float* dx, int* corr, float* dwT, int r0, float* y, nint ldy) where TL : struct, IQ8Layout
     {
         Vector256<float> f0 = default, f1 = default, f2 = default, f3 = default;
         var flip = Vector256.Create(unchecked((int)0x80808080));
-        byte* w0 = w + 2, w1 = w0 + rowBytes, w2 = w0 + 2 * rowBytes, w3 = w0 + 3 * rowBytes;
+        byte* w0 = w + TL.RowStart(rowBytes, r0), w1 = w + TL.RowStart(rowBytes, r0 + 1);
+        byte* w2 = w + TL.RowStart(rowBytes, r0 + 2), w3 = w + TL.RowStart(rowBytes, r0 + 3);
         for (int b = 0; b < nb; b++)
         {
             var c = -Vector256.Load(corr + b * 8);
             Vector256<int> i0 = c, i1 = c, i2 = c, i3 = c;
             sbyte* xb = xp + (long)b * 256;
-            int off = b * Q8Dot.BlockBytes;
             for (int k4 = 0; k4 < 32; k4 += 4)
             {
                 var x = Vector256.Load(xb + k4 * 8);
-                i0 = AvxVnni.MultiplyWideningAndAdd(i0, (Vector256.Create(*(int*)(w0 + off + k4)) ^ flip).AsByte(), x);
-                i1 = AvxVnni.MultiplyWideningAndAdd(i1, (Vector256.Create(*(int*)(w1 + off + k4)) ^ flip).AsByte(), x);
-                i2 = AvxVnni.MultiplyWideningAndAdd(i2, (Vector256.Create(*(int*)(w2 + off + k4)) ^ flip).AsByte(), x);
-                i3 = AvxVnni.MultiplyWideningAndAdd(i3, (Vector256.Create(*(int*)(w3 + off + k4)) ^ flip).AsByte(), x);
+                i0 = AvxVnni.MultiplyWideningAndAdd(i0, Unsigned<TL>(w0 + TL.Quad(b, k4), flip), x);
+                i1 = AvxVnni.MultiplyWideningAndAdd(i1, Unsigned<TL>(w1 + TL.Quad(b, k4), flip), x);
+                i2 = AvxVnni.MultiplyWideningAndAdd(i2, Unsigned<TL>(w2 + TL.Quad(b, k4), flip), x);
+                i3 = AvxVnni.MultiplyWideningAndAdd(i3, Unsigned<TL>(w3 + TL.Quad(b, k4), flip), x);
             }
             var d = Vector256.Load(dx + b * 8);
             float* s = dwT + b * 8 + r0;
@@ -58,11 +60,12 @@ internal static unsafe class Q8Gemm
     /// <param name="dx">The first group's block scales; the second's at dx + nb·8 (corr likewise).</param>
     /// <param name="y">y[token · ldy + row] for the 16 tokens and 4 rows.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Vnni4x16(byte* w, int rowBytes, int nb, sbyte* xp, float* dx, int* corr, float* dwT, int r0, float* y, nint ldy)
+    public static void Vnni4x16<TL>(byte* w, int rowBytes, int nb, sbyte* xp, float* dx, int* corr, float* dwT, int r0, float* y, nint ldy) where TL : struct, IQ8Layout
     {
         Vector256<float> f0 = default, f1 = default, f2 = default, f3 = default, g0 = default, g1 = default, g2 = default, g3 = default;
         var flip = Vector256.Create(unchecked((int)0x80808080));
-        byte* w0 = w + 2, w1 = w0 + rowBytes, w2 = w0 + 2 * rowBytes, w3 = w0 + 3 * rowBytes;
+        byte* w0 = w + TL.RowStart(rowBytes, r0), w1 = w + TL.RowStart(rowBytes, r0 + 1);
+        byte* w2 = w + TL.RowStart(rowBytes, r0 + 2), w3 = w + TL.RowStart(rowBytes, r0 + 3);
         sbyte* xq = xp + (long)nb * 256;
         int* corr2 = corr + nb * 8;
         float* dx2 = dx + nb * 8;
@@ -72,18 +75,17 @@ internal static unsafe class Q8Gemm
             var e = -Vector256.Load(corr2 + b * 8);
             Vector256<int> i0 = c, i1 = c, i2 = c, i3 = c, j0 = e, j1 = e, j2 = e, j3 = e;
             sbyte* xb = xp + (long)b * 256, xc = xq + (long)b * 256;
-            int off = b * Q8Dot.BlockBytes;
             for (int k4 = 0; k4 < 32; k4 += 4)
             {
                 var x = Vector256.Load(xb + k4 * 8);
                 var z = Vector256.Load(xc + k4 * 8);
-                var r = (Vector256.Create(*(int*)(w0 + off + k4)) ^ flip).AsByte();
+                var r = Unsigned<TL>(w0 + TL.Quad(b, k4), flip);
                 i0 = AvxVnni.MultiplyWideningAndAdd(i0, r, x); j0 = AvxVnni.MultiplyWideningAndAdd(j0, r, z);
-                r = (Vector256.Create(*(int*)(w1 + off + k4)) ^ flip).AsByte();
+                r = Unsigned<TL>(w1 + TL.Quad(b, k4), flip);
                 i1 = AvxVnni.MultiplyWideningAndAdd(i1, r, x); j1 = AvxVnni.MultiplyWideningAndAdd(j1, r, z);
-                r = (Vector256.Create(*(int*)(w2 + off + k4)) ^ flip).AsByte();
+                r = Unsigned<TL>(w2 + TL.Quad(b, k4), flip);
                 i2 = AvxVnni.MultiplyWideningAndAdd(i2, r, x); j2 = AvxVnni.MultiplyWideningAndAdd(j2, r, z);
-                r = (Vector256.Create(*(int*)(w3 + off + k4)) ^ flip).AsByte();
+                r = Unsigned<TL>(w3 + TL.Quad(b, k4), flip);
                 i3 = AvxVnni.MultiplyWideningAndAdd(i3, r, x); j3 = AvxVnni.MultiplyWideningAndAdd(j3, r, z);
             }
             var d = Vector256.Load(dx + b * 8);
@@ -105,5 +107,13 @@ internal static unsafe class Q8Gemm
             yt[0] = f0.GetElement(t); yt[1] = f1.GetElement(t); yt[2] = f2.GetElement(t); yt[3] = f3.GetElement(t);
             yu[0] = g0.GetElement(t); yu[1] = g1.GetElement(t); yu[2] = g2.GetElement(t); yu[3] = g3.GetElement(t);
         }
+    }
+
+    /// <summary>The 4 quants at p broadcast to every lane as unsigned bytes (q + 128).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Unsigned<TL>(byte* p, Vector256<int> flip) where TL : struct, IQ8Layout
+    {
+        var v = Vector256.Create(*(int*)p);
+        return (TL.StoresUnsigned ? v : v ^ flip).AsByte();
     }
 }

@@ -8,8 +8,8 @@ namespace Mesh.Kernels.Cpu;
 /// <summary>Which integer kernel a Q8_0 × Q8 product runs.</summary>
 internal enum Q8Kernel { Scalar, Avx2, Vnni }
 
-/// <summary>y[n, rows] = Q8_0 weights · quantised activations, split into panels of 8 rows; a work item
-/// is a panel. Per panel the block scales are widened once; whole groups
+/// <summary>y[n, rows] = Q8_0 weights (rows, or the <see cref="TensorType.Q8_0x8"/> panel layout) · quantised
+/// activations, split into panels of 8 rows; a work item is a panel. Per panel the block scales are widened once; whole groups
 /// of 8 tokens go through the VNNI tile, the remaining tokens (and every token without VNNI) through
 /// the one-token kernel. Both run the same per-block sequence, so results do not depend on n.</summary>
 internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
@@ -32,20 +32,23 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
         {
             int r0 = p * Q8Dot.PanelRows, count = Math.Min(Q8Dot.PanelRows, rows - r0);
             if (_n >= ActivationQuantizer.Group) Prefetcher.Rows(_w, r0 + Q8Dot.PrefetchPanels * Q8Dot.PanelRows, Q8Dot.PanelRows);
-            Panel(kernel, _w.Data + (long)r0 * rowBytes, rowBytes, count, _x, _y + r0, rows, _n, scratch);
+            byte* w = _w.Data + (long)r0 * rowBytes;
+            if (_w.Type == TensorType.Q8_0x8) Panel<Q8PanelLayout>(kernel, w, rowBytes, count, _x, _y + r0, rows, _n, scratch);
+            else Panel<Q8RowLayout>(kernel, w, rowBytes, count, _x, _y + r0, rows, _n, scratch);
         }
     }
 
-    /// <summary>The rows [r0, r0 + count) at w (Q8_0, stride rowBytes; count ≤ 8) against every token:
-    /// y[t·ldy + r] for r &lt; count. Also the Q4_0 batch path, on Q4_0 panels rewritten as Q8_0.</summary>
+    /// <summary>The rows [r0, r0 + count) at w (a panel in layout TL, Q8_0 rows of rowBytes; count ≤ 8) against every
+    /// token: y[t·ldy + r] for r &lt; count. Also the Q4_0 batch path, on Q4_0 panels rewritten as Q8_0 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Panel(Q8Kernel kernel, byte* w, int rowBytes, int count, ActivationQuantizer x, float* y, nint ldy, int n, PanelScratch scratch)
+    public static void Panel<TL>(Q8Kernel kernel, byte* w, int rowBytes, int count, ActivationQuantizer x, float* y, nint ldy, int n, PanelScratch scratch)
+        where TL : struct, IQ8Layout
     {
         int nb = x.Blocks, cols = nb * 32;
         int t = 0;
         if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni && n >= ActivationQuantizer.Group)
         {
-            PanelScales(w, rowBytes, nb, scratch.DwT);
+            for (int b = 0; b < nb; b++) TL.Scales8(w, rowBytes, b).Store(scratch.DwT + b * 8);
             int groups = n / ActivationQuantizer.Group;
             for (int g = 0; g < groups;)
             {
@@ -56,10 +59,9 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
                 int* corr = x.PackedCorrection + (long)g * nb * 8;
                 for (int r0 = 0; r0 < Q8Dot.PanelRows; r0 += 4)
                 {
-                    byte* wr = w + (long)r0 * rowBytes;
                     float* yt = y + (long)g * ActivationQuantizer.Group * ldy + r0;
-                    if (two) Q8Gemm.Vnni4x16(wr, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy);
-                    else Q8Gemm.Vnni4x8(wr, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy);
+                    if (two) Q8Gemm.Vnni4x16<TL>(w, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy);
+                    else Q8Gemm.Vnni4x8<TL>(w, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy);
                 }
                 g += two ? 2 : 1;
             }
@@ -71,18 +73,9 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
             sbyte* q = x.Q + (long)t * cols;
             float* d = x.D + (long)t * nb;
             int* sum = x.Sum + (long)t * nb;
-            if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni) Q8Dot.Vnni8(w, rowBytes, nb, q, d, sum, yPanel);
-            else if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Avx2) Q8Dot.Avx2x8(w, rowBytes, nb, q, d, yPanel);
-            else Q8Dot.Scalar(w, rowBytes, count, nb, q, d, yPanel);
+            TL.Decode(kernel, w, rowBytes, count, nb, q, d, sum, yPanel);
             new ReadOnlySpan<float>(yPanel, count).CopyTo(new Span<float>(y + t * ldy, count));
         }
-    }
-
-    /// <summary>dwT[b, r]: the block scales of a full panel's 8 rows as F32.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PanelScales(byte* w, int rowBytes, int nb, float* dwT)
-    {
-        for (int b = 0; b < nb; b++) Q8Dot.Scales8(w, rowBytes, b).Store(dwT + b * 8);
     }
 }
 

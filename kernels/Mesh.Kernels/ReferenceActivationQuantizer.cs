@@ -15,12 +15,12 @@ public static class ReferenceActivationQuantizer
     /// <summary>Whether products with <paramref name="weights"/> quantise their activations (in the
     /// quantised mode): Q8_0, Q4_0 and the K-quants; F32, F16 and BF16 keep F32 activations.</summary>
     public static bool Quantizes(TensorType weights) =>
-        weights is TensorType.Q8_0 or TensorType.Q4_0 || TensorTypes.IsKQuant(weights);
+        weights is TensorType.Q8_0 or TensorType.Q8_0x8 or TensorType.Q4_0 || TensorTypes.IsKQuant(weights);
 
     /// <summary>Values per activation block for products with <paramref name="weights"/>.</summary>
     public static int BlockFor(TensorType weights) => weights switch
     {
-        TensorType.Q8_0 or TensorType.Q4_0 => Q8_0Block,
+        TensorType.Q8_0 or TensorType.Q8_0x8 or TensorType.Q4_0 => Q8_0Block,
         _ when TensorTypes.IsKQuant(weights) => Q8_KBlock,
         _ => throw new NotSupportedException($"products with {weights} weights do not quantise their activations"),
     };

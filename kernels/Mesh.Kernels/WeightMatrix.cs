@@ -23,5 +23,9 @@ public readonly unsafe struct WeightMatrix
 
     public long ByteLength => (long)RowBytes * Rows;
 
-    public ReadOnlySpan<byte> Row(int r) => new(Data + (long)r * RowBytes, RowBytes);
+    /// <summary>The stored bytes of row <paramref name="r"/>; a <see cref="TensorType.Q8_0x8"/> matrix has no contiguous
+    /// rows (see <see cref="Q8Panels.StoredRow"/>).</summary>
+    public ReadOnlySpan<byte> Row(int r) => Type != TensorType.Q8_0x8
+        ? new(Data + (long)r * RowBytes, RowBytes)
+        : throw new InvalidOperationException("a Q8_0x8 matrix is laid out in panels of 8 rows: read a row with Q8Panels.StoredRow");
 }

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Mesh.Kernels;
+
+/// <summary>
+/// The <see cref="TensorType.Q8_0x8"/> layout: a Q8_0 matrix as panels of 8 consecutive rows, each panel the
+/// same bytes as its 8 rows in Q8_0 (8 · blocks · 34), rearranged block by block so that a one-token product
+/// reads one stream and needs no reduction across lanes:
+/// <code>
+/// panel p (rows 8p … 8p+7) at data + p · 8 · rowBytes; block b (columns 32b … 32b+31) at panel + b · 272:
+///   [ 8 × half d          ]  16 bytes, row order
+///   [ group g = 0 … 7:     ]  8 × 32 bytes: columns 32b+4g … 32b+4g+3 of rows 0 … 7, 4 bytes per row,
+///   [   8 rows × 4 × q⊕0x80]  each quant stored as q + 128 (unsigned; the sign bit flipped)
+/// </code>
+/// A VNNI decode step is then one 32-byte load per group against the token's 4 bytes broadcast (lanes = rows,
+/// the block's integer dots in lane order), and a block's scales one 16-byte load.
+/// </summary>
+public static unsafe class Q8Panels
+{
+    public const int Rows = 8;
+    /// <summary>Bytes of one block across the panel's 8 rows.</summary>
+    public const int BlockBytes = Rows * Q8Block;
+    /// <summary>Offset of the first quant group in a panel block (after the 8 scales).</summary>
+    public const int QuantOffset = 2 * Rows;
+    private const int Q8Block = 34;
+
+    /// <summary>Whether a Q8_0 matrix of this shape can be laid out as panels (whole panels of 8 rows).</summary>
+    public static bool Fits(int rows, int cols) => rows > 0 && rows % Rows == 0 && cols % TensorTypes.Q8_0Block == 0;
+
+    /// <summary>Rewrites the Q8_0 matrix at <paramref name="src"/> [rows, cols] as panels at <paramref name="dst"/>
+    /// (the same byte count; the two must not overlap). Rows [row0, row1) only (whole panels), so callers can split it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Repack(byte* src, byte* dst, int cols, int row0, int row1)
+    {
+        int nb = cols / TensorTypes.Q8_0Block, rowBytes = nb * Q8Block;
+        for (int r0 = row0; r0 < row1; r0 += Rows)
+        {
+            byte* panelSrc = src + (long)r0 * rowBytes, panel = dst + (long)r0 * rowBytes;
+            for (int b = 0; b < nb; b++)
+            {
+                byte* o = panel + (long)b * BlockBytes, block = panelSrc + b * Q8Block;
+                for (int r = 0; r < Rows; r++) ((ushort*)o)[r] = *(ushort*)(block + (long)r * rowBytes);
+                if (Avx2.IsSupported) Transpose(block + 2, rowBytes, o + QuantOffset);
+                else
+                {
+                    for (int r = 0; r < Rows; r++)
+                    for (int g = 0; g < 8; g++)
+                        *(uint*)(o + QuantOffset + g * 32 + r * 4) = *(uint*)(block + (long)r * rowBytes + 2 + g * 4) ^ 0x80808080u;
+                }
+            }
+        }
+    }
+
+    /// <summary>One block's quants of 8 rows (32 bytes each, stride rowBytes) as 8 groups of 8 rows × 4 bytes, sign bits
+    /// flipped: an 8 × 8 transpose of 4-byte elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(byte* q, int rowBytes, byte* o)
+    {
+        Vector256<int> L(int r) => Vector256.Load((int*)(q + (long)r * rowBytes));
+        var v0 = L(0); var v1 = L(1); var v2 = L(2); var v3 = L(3); var v4 = L(4); var v5 = L(5); var v6 = L(6); var v7 = L(7);
+        // rows in pairs: [a0 b0 a1 b1 | a4 b4 a5 b5] and [a2 b2 a3 b3 | a6 b6 a7 b7]
+        var t0 = Avx2.UnpackLow(v0, v1).AsInt64(); var t1 = Avx2.UnpackHigh(v0, v1).AsInt64();
+        var t2 = Avx2.UnpackLow(v2, v3).AsInt64(); var t3 = Avx2.UnpackHigh(v2, v3).AsInt64();
+        var t4 = Avx2.UnpackLow(v4, v5).AsInt64(); var t5 = Avx2.UnpackHigh(v4, v5).AsInt64();
+        var t6 = Avx2.UnpackLow(v6, v7).AsInt64(); var t7 = Avx2.UnpackHigh(v6, v7).AsInt64();
+        // rows 0–3 (u0–u3) and 4–7 (u4–u7) of columns g | g + 4
+        var u0 = Avx2.UnpackLow(t0, t2); var u1 = Avx2.UnpackHigh(t0, t2); var u2 = Avx2.UnpackLow(t1, t3); var u3 = Avx2.UnpackHigh(t1, t3);
+        var u4 = Avx2.UnpackLow(t4, t6); var u5 = Avx2.UnpackHigh(t4, t6); var u6 = Avx2.UnpackLow(t5, t7); var u7 = Avx2.UnpackHigh(t5, t7);
+        var flip = Vector256.Create((byte)0x80).AsInt64();
+        (Avx2.Permute2x128(u0, u4, 0x20) ^ flip).Store((long*)o);
+        (Avx2.Permute2x128(u1, u5, 0x20) ^ flip).Store((long*)(o + 32));
+        (Avx2.Permute2x128(u2, u6, 0x20) ^ flip).Store((long*)(o + 64));
+        (Avx2.Permute2x128(u3, u7, 0x20) ^ flip).Store((long*)(o + 96));
+        (Avx2.Permute2x128(u0, u4, 0x31) ^ flip).Store((long*)(o + 128));
+        (Avx2.Permute2x128(u1, u5, 0x31) ^ flip).Store((long*)(o + 160));
+        (Avx2.Permute2x128(u2, u6, 0x31) ^ flip).Store((long*)(o + 192));
+        (Avx2.Permute2x128(u3, u7, 0x31) ^ flip).Store((long*)(o + 224));
+    }
+
+    /// <summary>Row <paramref name="row"/> of a panel matrix at <paramref name="data"/> written back as a Q8_0 row
+    /// into dst[blocks · 34].</summary>
+    public static void UnpackRow(byte* data, int cols, int row, Span<byte> dst)
+    {
+        int nb = cols / TensorTypes.Q8_0Block, rowBytes = nb * Q8Block, r = row % Rows;
+        if (dst.Length < rowBytes) throw new ArgumentException($"a {cols}-column Q8_0 row takes {rowBytes} bytes, given {dst.Length}");
+        byte* panel = data + (long)(row - r) * rowBytes;
+        fixed (byte* o = dst)
+        {
+            for (int b = 0; b < nb; b++)
+            {
+                byte* block = panel + (long)b * BlockBytes, ob = o + b * Q8Block;
+                *(ushort*)ob = ((ushort*)block)[r];
+                for (int g = 0; g < 8; g++)
+                    *(uint*)(ob + 2 + g * 4) = *(uint*)(block + QuantOffset + g * 32 + r * 4) ^ 0x80808080u;
+            }
+        }
+    }
+
+    /// <summary>The stored bytes of row <paramref name="row"/> of <paramref name="w"/> as a row of <paramref name="type"/>
+    /// blocks: the row itself, or for <see cref="TensorType.Q8_0x8"/> the row unpacked into <paramref name="scratch"/> as Q8_0.</summary>
+    public static ReadOnlySpan<byte> StoredRow(in WeightMatrix w, int row, Span<byte> scratch, out TensorType type)
+    {
+        if (w.Type != TensorType.Q8_0x8)
+        {
+            type = w.Type;
+            return w.Row(row);
+        }
+        type = TensorType.Q8_0;
+        UnpackRow(w.Data, w.Cols, row, scratch);
+        return scratch[..w.RowBytes];
+    }
+}

@@ -1,0 +1,122 @@
+using System.Runtime.InteropServices;
+using Mesh.Kernels.Cpu;
+
+namespace Mesh.Kernels.Tests;
+
+/// <summary>The Q8_0x8 panel layout (<see cref="Q8Panels"/>): a lossless rearrangement of Q8_0 rows whose products
+/// give the same bits as the rows they came from, on every kernel, alone or in any batch, quantised or exact, and
+/// against the reference kernels.</summary>
+public sealed unsafe class Q8PanelTests
+{
+    private static readonly CpuKernelOptions[] Kernels =
+    [
+        new() { Path = SimdPaths.Best, QuantizeQ8Activations = true },
+        new() { Path = SimdPaths.IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 : SimdPath.Scalar, QuantizeQ8Activations = true },
+        new() { Path = SimdPaths.IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 : SimdPath.Scalar, UseVnni = false, QuantizeQ8Activations = true },
+        new() { Path = SimdPath.Scalar, QuantizeQ8Activations = true },
+        new() { Path = SimdPaths.Best, QuantizeQ8Activations = false },
+        new() { Path = SimdPath.Scalar, QuantizeQ8Activations = false },
+    ];
+
+    /// <summary>A Q8_0 matrix and the same matrix in panels.</summary>
+    private sealed class Pair : IDisposable
+    {
+        public readonly NativeMatrix Rows;
+        private readonly byte* _panels;
+        public WeightMatrix Panels { get; }
+
+        public Pair(int rows, int cols, int seed)
+        {
+            Rows = new NativeMatrix(TestData.Random(rows * cols, seed), rows, cols, TensorType.Q8_0);
+            var w = Rows.Matrix;
+            _panels = (byte*)NativeMemory.AlignedAlloc((nuint)w.ByteLength, 64);
+            Q8Panels.Repack(w.Data, _panels, cols, 0, rows);
+            Panels = new WeightMatrix(_panels, rows, cols, TensorType.Q8_0x8);
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(_panels);
+            Rows.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Repacking_keeps_every_byte_and_changes_the_layout()
+    {
+        const int rows = 16, cols = 96;
+        using var m = new Pair(rows, cols, 41);
+        var row = new byte[m.Rows.Matrix.RowBytes];
+        for (int r = 0; r < rows; r++)
+        {
+            Q8Panels.UnpackRow(m.Panels.Data, cols, r, row);
+            Assert.Equal(m.Rows.Matrix.Row(r).ToArray(), row);
+        }
+        // row 1's first scale now sits right after row 0's, and quants are stored as q + 128
+        Assert.Equal(*(ushort*)(m.Rows.Matrix.Data + m.Rows.Matrix.RowBytes), *(ushort*)(m.Panels.Data + 2));
+        Assert.Equal((byte)(m.Rows.Matrix.Data[2] ^ 0x80), m.Panels.Data[Q8Panels.QuantOffset]);
+        Assert.Throws<InvalidOperationException>(() => m.Panels.Row(0).Length);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    [InlineData(19)]   // two batch groups of 8 (the two-group AVX-512 tile) and 3 one-token remainders
+    [InlineData(40)]
+    public void Panels_give_the_bits_of_the_rows_on_every_kernel(int n)
+    {
+        const int rows = 48, cols = 320;
+        using var m = new Pair(rows, cols, 42);
+        var x = TestData.Random(n * cols, 43, scale: 3);
+        x[5] = 40;   // an outlier block
+        foreach (var o in Kernels)
+        {
+            using var cpu = new CpuKernels(2, o);
+            var fromRows = new float[n * rows];
+            var fromPanels = new float[n * rows];
+            cpu.MatMul(m.Rows.Matrix, x, fromRows, n);
+            cpu.MatMul(m.Panels, x, fromPanels, n);
+            Assert.Equal(fromRows, fromPanels);
+            var alone = new float[rows];
+            cpu.MatMul(m.Panels, x.AsSpan((n - 1) * cols, cols), alone, 1);
+            Assert.Equal(fromRows.AsSpan((n - 1) * rows, rows).ToArray(), alone);
+        }
+    }
+
+    [Fact]
+    public void Panels_match_the_reference_kernels()
+    {
+        const int rows = 24, cols = 128, n = 9;
+        using var m = new Pair(rows, cols, 44);
+        var x = TestData.Random(n * cols, 45);
+        foreach (bool quantised in new[] { true, false })
+        {
+            var reference = new ReferenceKernels(quantised);
+            var fromRows = new float[n * rows];
+            var fromPanels = new float[n * rows];
+            reference.MatMul(m.Rows.Matrix, x, fromRows, n);
+            reference.MatMul(m.Panels, x, fromPanels, n);
+            Assert.Equal(fromRows, fromPanels);
+            using var cpu = new CpuKernels(2, new CpuKernelOptions { QuantizeQ8Activations = quantised });
+            var y = new float[n * rows];
+            cpu.MatMul(m.Panels, x, y, n);
+            if (quantised) Assert.Equal(fromPanels, y);   // the integer path is exact: same bits as the reference
+            else Assert.True(TestData.Nmse(fromPanels, y) < 1e-10, $"nmse {TestData.Nmse(fromPanels, y)}");
+            var row = new float[cols];
+            var expectedRow = new float[cols];
+            reference.ReadRow(m.Rows.Matrix, 13, expectedRow);
+            cpu.ReadRow(m.Panels, 13, row);
+            Assert.Equal(expectedRow, row);
+        }
+    }
+
+    [Fact]
+    public void Shapes_that_are_not_whole_panels_stay_rows()
+    {
+        Assert.True(Q8Panels.Fits(16, 64));
+        Assert.False(Q8Panels.Fits(12, 64));
+        Assert.False(TensorTypes.IsKnown((uint)TensorType.Q8_0x8));   // never a file's type id
+        Assert.True(TensorTypes.IsKnown((uint)TensorType.Q8_0));
+    }
+}
