@@ -30,7 +30,20 @@ public sealed class MeshPeer : IDisposable
             KvCacheType = o.MeshKvType,
         });
         StartupMs = clock.Elapsed.TotalMilliseconds;
+        // Q8_0 panels are prepared in the background; time the steady state, so wait for them
+        if (_model.PanelWeights is { } panels)
+        {
+            try { panels.Wait(); }
+            catch (AggregateException e) { PanelFailure = e.InnerException?.Message; }
+            PanelsReadyMs = clock.Elapsed.TotalMilliseconds;
+        }
     }
+
+    /// <summary>Milliseconds from opening the file to the Q8_0 panel layout being ready (null: no Q8_0 matrices).</summary>
+    public double? PanelsReadyMs { get; }
+
+    /// <summary>Why the panel layout could not be prepared (the engine runs the file's rows then).</summary>
+    public string? PanelFailure { get; }
 
     public ModelConfig Config => _model.Config;
     /// <summary>Milliseconds from opening the file to an engine ready to serve (model mapped, KV pool and

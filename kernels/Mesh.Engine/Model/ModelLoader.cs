@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Mesh.Engine.Formats;
 using Mesh.Engine.Formats.Gguf;
 using Mesh.Engine.Formats.Safetensors;
 
@@ -10,7 +11,31 @@ public static class ModelLoader
 {
     /// <param name="path">A <c>.gguf</c> file; a Hugging Face folder (or its <c>model.safetensors</c>,
     /// index or <c>config.json</c>); or a folder holding exactly one <c>.gguf</c> file.</param>
-    public static LoadedModel Load(string path)
+    /// <param name="q8Panels">Also rewrite the Q8_0 matrices, in the background, into the panel layout the CPU
+    /// backend decodes fastest (<see cref="LoadedModel.PanelWeights"/>: the same results, bit for bit; an anonymous
+    /// copy in place of the file's pages, so resident memory stays about the file's size, but those pages are no
+    /// longer shared with other processes mapping the file). False keeps every matrix in the file's mapping.</param>
+    public static LoadedModel Load(string path, bool q8Panels = true)
+    {
+        var model = LoadStored(path);
+        if (!q8Panels || !Q8PanelRepacker.HasWork(model.Weights)) return model;
+        var job = new Q8PanelRepacker.Job(model.Weights);
+        return new LoadedModel
+        {
+            Path = model.Path,
+            Format = model.Format,
+            Config = model.Config,
+            Weights = model.Weights,
+            PanelWeights = job.Weights,
+            Tokenizer = model.Tokenizer,
+            ChatFormat = model.ChatFormat,
+            Tensors = model.Tensors,
+            Fingerprint = model.Fingerprint,
+            Storage = new Both(job, model.Storage),
+        };
+    }
+
+    private static LoadedModel LoadStored(string path)
     {
         if (Directory.Exists(path)) return LoadFolder(path);
         if (!File.Exists(path))
@@ -46,5 +71,15 @@ public static class ModelLoader
         if (BinaryPrimitives.ReadUInt32LittleEndian(head) == GgufFile.Magic) return false;
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(head);
         return head[8] == (byte)'{' && headerLength < (ulong)stream.Length;
+    }
+
+    /// <summary>Disposes two owners, in order.</summary>
+    private sealed class Both(IDisposable first, IDisposable second) : IDisposable
+    {
+        public void Dispose()
+        {
+            first.Dispose();
+            second.Dispose();
+        }
     }
 }

@@ -10,7 +10,9 @@ namespace Mesh.Engine.Model;
 public sealed class Transformer
 {
     private readonly ModelConfig _c;
-    private readonly LlamaWeights _w;
+    private LlamaWeights _w;
+    /// <summary>The same weights in a faster layout, still being prepared; taken between passes once done.</summary>
+    private Task<LlamaWeights>? _panelWeights;
     private readonly IKernels _k;
     private readonly RunState _s;
     /// <summary>RoPE inverse frequencies, [headDim/2], Llama 3 scaling folded in.</summary>
@@ -20,10 +22,14 @@ public sealed class Transformer
     public ModelConfig Config => _c;
     public RunState State => _s;
 
-    public Transformer(ModelConfig config, LlamaWeights weights, IKernels kernels, int maxTokens, int maxOutputs, int maxContext)
+    /// <param name="panelWeights">The same weights being rearranged (<see cref="LoadedModel.PanelWeights"/>); used from the
+    /// first pass after they are ready.</param>
+    public Transformer(ModelConfig config, LlamaWeights weights, IKernels kernels, int maxTokens, int maxOutputs, int maxContext,
+        Task<LlamaWeights>? panelWeights = null)
     {
         _c = config;
         _w = weights;
+        _panelWeights = panelWeights;
         _k = kernels;
         _s = new RunState(config, maxTokens, maxOutputs);
         int half = config.HeadDim / 2;
@@ -39,6 +45,11 @@ public sealed class Transformer
     /// <summary>Runs the batch. Logits of row <c>b.OutputRows[o]</c> land in Logits[o·vocab ..].</summary>
     public void Forward(ForwardBatch b, KvBlockPool pool)
     {
+        if (_panelWeights is { IsCompleted: true } ready)
+        {
+            if (ready.IsCompletedSuccessfully) _w = ready.Result;
+            _panelWeights = null;
+        }
         int n = b.TokenCount, dim = _c.Dim, qDim = _c.QDim, kvDim = _c.KvDim, ffn = _c.FfnDim, half = _c.HeadDim / 2;
         var s = _s;
         var x = s.X.AsSpan(0, n * dim);

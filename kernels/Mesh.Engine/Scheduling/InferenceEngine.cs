@@ -43,10 +43,16 @@ public sealed partial class InferenceEngine : IDisposable
     public long PrefillTokensComputed { get; private set; }
     public long DecodeTokensComputed { get; private set; }
 
+    /// <summary>An engine on <paramref name="model"/>'s weights, switching to its <see cref="LoadedModel.PanelWeights"/> once
+    /// they are ready.</summary>
     public InferenceEngine(LoadedModel model, EngineOptions? options = null)
-        : this(model.Config, model.Weights, model.Tokenizer, options) { }
+        : this(model.Config, model.Weights, model.Tokenizer, options, model.PanelWeights) { }
 
     public InferenceEngine(ModelConfig config, LlamaWeights weights, MeshTokenizer? tokenizer, EngineOptions? options = null)
+        : this(config, weights, tokenizer, options, panelWeights: null) { }
+
+    internal InferenceEngine(ModelConfig config, LlamaWeights weights, MeshTokenizer? tokenizer, EngineOptions? options,
+        Task<LlamaWeights>? panelWeights)
     {
         _options = options ?? new EngineOptions();
         _options.Validate();
@@ -58,7 +64,7 @@ public sealed partial class InferenceEngine : IDisposable
             ? new ReferenceKernels(_options.QuantizeQ8Activations)
             : new CpuKernels(_options.Threads, new CpuKernelOptions { QuantizeQ8Activations = _options.QuantizeQ8Activations });
         int maxTokens = Math.Max(_options.MaxBatchTokens, _options.MaxSequences);
-        _transformer = new Transformer(config, weights, _kernels, maxTokens, _options.MaxSequences, MaxContext);
+        _transformer = new Transformer(config, weights, _kernels, maxTokens, _options.MaxSequences, MaxContext, panelWeights);
         _pool = new KvBlockPool(ChooseBlockCount(config), _options.BlockSize, config.Layers, config.KvDim, _options.KvCacheType);
         _sampler = new Sampler(config.VocabSize);
         _batch = new ForwardBatch(maxTokens, _options.MaxSequences);

@@ -87,6 +87,30 @@ public class ModelLoaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Q8_0_matrices_are_rearranged_into_panels_in_the_background_unless_asked_not_to()
+    {
+        string path = ModelCreator.Create(ModelCreateOptions.Preset("tiny") with { FfnDim = 192, Seed = 4, DType = "q8_0", Out = _dir.File("panels.gguf") });
+        using var model = ModelLoader.Load(path);
+        using var rows = ModelLoader.Load(path, q8Panels: false);
+        Assert.Null(rows.PanelWeights);
+        Assert.Equal(TensorType.Q8_0, model.Weights.Layers[1].Down.Type);   // the file's rows serve until the panels are ready
+        var panels = await model.PanelWeights!;
+        Assert.Equal(TensorType.Q8_0x8, panels.Layers[1].Down.Type);
+        // the token embedding is read a row at a time and stays in rows, and so does the tied output
+        Assert.Equal(TensorType.Q8_0, panels.TokenEmbedding.Type);
+        Assert.Equal(panels.TokenEmbedding.Type, panels.Output.Type);
+        Assert.Same(model.Weights.Layers[1].FfnNorm, panels.Layers[1].FfnNorm);
+        Assert.Equal(rows.Fingerprint, model.Fingerprint);
+        var scratch = new byte[rows.Weights.Layers[1].Down.RowBytes];
+        Assert.Equal(rows.Weights.Layers[1].Down.Row(9).ToArray(), Q8Panels.StoredRow(panels.Layers[1].Down, 9, scratch, out var type).ToArray());
+        Assert.Equal(TensorType.Q8_0, type);
+        // F16 files have nothing to rearrange
+        string f16 = ModelCreator.Create(ModelCreateOptions.Preset("tiny") with { Seed = 4, DType = "f16", Out = _dir.File("f16.gguf") });
+        using var half = ModelLoader.Load(f16);
+        Assert.Null(half.PanelWeights);
+    }
+
+    [Fact]
     public void Fingerprint_tells_seeds_apart()
     {
         var o = ModelCreateOptions.Preset("tiny");

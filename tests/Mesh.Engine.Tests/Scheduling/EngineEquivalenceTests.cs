@@ -26,9 +26,9 @@ public sealed class EngineEquivalenceTests(TestModels models, ITestOutputHelper 
     private string TinyQ8_0 => models.Path("tiny-q8_0", ModelCreateOptions.Preset("tiny") with { Seed = 3, DType = "q8_0", FfnDim = 192 });
 
     private Dictionary<long, List<int>> RunAll(EngineOptions options, IEnumerable<(int[] Prompt, SamplingParams P)> work, out InferenceEngine engineOut,
-        string? path = null)
+        string? path = null, bool q8Panels = true)
     {
-        var model = ModelLoader.Load(path ?? models.Tiny);
+        var model = ModelLoader.Load(path ?? models.Tiny, q8Panels);
         var engine = new InferenceEngine(model, options);
         var ids = new Dictionary<long, List<int>>();
         foreach (var (prompt, p) in work) ids[engine.Add(prompt, p)] = [];
@@ -107,6 +107,53 @@ public sealed class EngineEquivalenceTests(TestModels models, ITestOutputHelper 
         var simd = OneAtATime(new EngineOptions { Threads = 2, PrefixCaching = false, QuantizeQ8Activations = quantise }, sampled: false, TinyQ8_0);
         Assert.Equal(reference, simd);
         Assert.All(simd, s => Assert.True(s.Distinct().Count() > 1, $"a constant continuation compares nothing: {string.Join(' ', s)}"));
+    }
+
+    /// <summary>Q8_0 matrices rearranged into panels after load (the default) compute the same bits as the file's rows:
+    /// logits after every prompt, and whole sampled generations in a batch, in both activation modes.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Q8_0_panels_give_the_bits_of_the_files_rows(bool quantise)
+    {
+        using var model = ModelLoader.Load(TinyQ8_0);
+        var panels = await model.PanelWeights!;
+        Assert.Equal(Mesh.Kernels.TensorType.Q8_0x8, panels.Layers[0].Wq.Type);
+        var options = new EngineOptions { Threads = 2, PrefixCaching = false, QuantizeQ8Activations = quantise };
+        using var a = new InferenceEngine(model.Config, panels, model.Tokenizer, options with { MaxSequences = 1 });
+        using var b = new InferenceEngine(model.Config, model.Weights, model.Tokenizer, options with { MaxSequences = 1 });
+        foreach (var prompt in Prompts) Assert.Equal(b.LastLogits(prompt), a.LastLogits(prompt));
+        var work = Prompts.Select((p, i) => (p, Sampled(i))).ToArray();
+        var fromPanels = RunAll(options, work, out var e1, TinyQ8_0);
+        var fromRows = RunAll(options, work, out var e2, TinyQ8_0, q8Panels: false);
+        e1.Dispose();
+        e2.Dispose();
+        Assert.Equal(fromRows.Values, fromPanels.Values);
+    }
+
+    /// <summary>An engine that starts on the file's rows and takes the panels in the middle of its sequences
+    /// generates exactly what it would have on either alone.</summary>
+    [Fact]
+    public async Task Switching_to_the_panels_mid_generation_changes_no_token()
+    {
+        using var model = ModelLoader.Load(TinyQ8_0);
+        var panels = await model.PanelWeights!;
+        var options = new EngineOptions { Threads = 2, PrefixCaching = false };
+        var later = new TaskCompletionSource<LlamaWeights>();
+        using var engine = new InferenceEngine(model.Config, model.Weights, model.Tokenizer, options, later.Task);
+        var ids = new Dictionary<long, List<int>>();
+        for (int i = 0; i < Prompts.Length; i++) ids[engine.Add(Prompts[i], Sampled(i))] = [];
+        int steps = 0;
+        while (engine.HasWork)
+        {
+            foreach (var o in engine.Step())
+                if (o.Token >= 0) ids[o.SequenceId].Add(o.Token);
+            if (++steps == 6) later.SetResult(panels);
+        }
+        Assert.True(steps > 12, $"only {steps} steps: the switch must fall mid-generation");
+        var rows = RunAll(options, Prompts.Select((p, i) => (p, Sampled(i))), out var e, TinyQ8_0, q8Panels: false);
+        e.Dispose();
+        Assert.Equal(rows.Values, ids.Values);
     }
 
     /// <summary>Logits of the reference engine against the SIMD engine on a Q8_0 model, per activation mode.

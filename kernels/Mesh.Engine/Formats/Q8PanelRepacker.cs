@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+using Mesh.Engine.KvCache;
+using Mesh.Engine.Model;
+using Mesh.Kernels;
+
+namespace Mesh.Engine.Formats;
+
+/// <summary>
+/// Rewrites a model's Q8_0 matrices in the <see cref="TensorType.Q8_0x8"/> panel layout, into one anonymous buffer
+/// (2 MiB pages where Linux allows), and lets go of the file pages they were read from, so resident memory stays
+/// about the file's size. The panel layout gives the same bits as the rows (<see cref="Q8Panels"/>) and is what
+/// lets Q8_0 decode run at the memory's pace: one stream per panel, no cross-lane reduction, one load for 8
+/// scales. The token embedding is left in rows (it is read a row at a time), and so is a tied output matrix;
+/// matrices that are not whole panels of 8 rows stay rows too. It runs in the background after load
+/// (<see cref="Job"/>): on this VM a fresh anonymous page costs more than copying into it, ~0.2–0.5 s for 358 MB.
+/// </summary>
+internal static unsafe partial class Q8PanelRepacker
+{
+    /// <summary>Whether <paramref name="w"/> holds a matrix that would be rewritten.</summary>
+    public static bool HasWork(LlamaWeights w) => Eligible(w).Count > 0;
+
+    private static List<WeightMatrix> Eligible(LlamaWeights w)
+    {
+        var matrices = new List<WeightMatrix>();
+        void Consider(in WeightMatrix m)
+        {
+            if (m.Type == TensorType.Q8_0 && Q8Panels.Fits(m.Rows, m.Cols) && m.Data != w.TokenEmbedding.Data) matrices.Add(m);
+        }
+        foreach (var l in w.Layers)
+        {
+            Consider(l.Wq); Consider(l.Wk); Consider(l.Wv); Consider(l.Wo); Consider(l.Gate); Consider(l.Up); Consider(l.Down);
+        }
+        Consider(w.Output);
+        return matrices;
+    }
+
+    /// <summary>The rewrite running on the thread pool; owns the panel buffer. Disposing waits for it to finish
+    /// (so the file is never unmapped under it) and frees the buffer.</summary>
+    public sealed class Job : IDisposable
+    {
+        private IDisposable? _buffer;
+
+        public Job(LlamaWeights rows)
+        {
+            Weights = Task.Run(() =>
+            {
+                var (weights, buffer) = Repack(rows);
+                _buffer = buffer;
+                return weights;
+            });
+        }
+
+        /// <summary>The weights with panels; faults if the rewrite failed (the rows stay usable).</summary>
+        public Task<LlamaWeights> Weights { get; }
+
+        public void Dispose()
+        {
+            try { Weights.Wait(); } catch (AggregateException) { }
+            _buffer?.Dispose();
+            _buffer = null;
+        }
+    }
+    private const int MadvDontNeed = 4;
+    private const int MadvPopulateRead = 22;   // Linux 5.14+; elsewhere the call fails and the reads fault page by page
+    private const long Page = 4096;
+
+    /// <summary>The weights with every eligible Q8_0 matrix in panels, and the buffer holding them (null when
+    /// nothing was eligible); the caller owns the buffer and must keep it alive as long as the weights.</summary>
+    public static (LlamaWeights Weights, IDisposable? Buffer) Repack(LlamaWeights w)
+    {
+        var matrices = Eligible(w);
+        if (matrices.Count == 0) return (w, null);
+
+        var offsets = new long[matrices.Count];
+        long total = 0;
+        for (int i = 0; i < matrices.Count; i++)
+        {
+            offsets[i] = total;
+            total += (matrices[i].ByteLength + 63) & ~63L;
+        }
+        var buffer = new PanelBuffer(HugePages.Allocate((nuint)total));
+        var moved = new Dictionary<nint, WeightMatrix>();
+        try
+        {
+            // by 64-row slices so the output matrix does not hold one thread for a third of the time
+            var slices = new List<(int Matrix, int Row0, int Row1)>();
+            for (int i = 0; i < matrices.Count; i++)
+                for (int r = 0; r < matrices[i].Rows; r += 64) slices.Add((i, r, Math.Min(matrices[i].Rows, r + 64)));
+            // map each matrix's file pages in one call each rather than a fault per 4 KiB page
+            Parallel.ForEach(matrices, m => Advise(m.Data, m.ByteLength, MadvPopulateRead));
+            Parallel.ForEach(slices, s =>
+            {
+                var m = matrices[s.Matrix];
+                Q8Panels.Repack(m.Data, buffer.Memory + offsets[s.Matrix], m.Cols, s.Row0, s.Row1);
+            });
+            for (int i = 0; i < matrices.Count; i++)
+            {
+                var m = matrices[i];
+                moved[(nint)m.Data] = new WeightMatrix(buffer.Memory + offsets[i], m.Rows, m.Cols, TensorType.Q8_0x8);
+                Advise(m.Data, m.ByteLength, MadvDontNeed);
+            }
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+
+        WeightMatrix Moved(in WeightMatrix m) => moved.TryGetValue((nint)m.Data, out var p) ? p : m;
+        var layers = w.Layers.Select(l => new LayerWeights
+        {
+            AttnNorm = l.AttnNorm,
+            Wq = Moved(l.Wq), Wk = Moved(l.Wk), Wv = Moved(l.Wv), Wo = Moved(l.Wo),
+            Bq = l.Bq, Bk = l.Bk, Bv = l.Bv,
+            FfnNorm = l.FfnNorm,
+            Gate = Moved(l.Gate), Up = Moved(l.Up), Down = Moved(l.Down),
+        }).ToArray();
+        var weights = new LlamaWeights
+        {
+            TokenEmbedding = w.TokenEmbedding,
+            Layers = layers,
+            OutputNorm = w.OutputNorm,
+            Output = Moved(w.Output),
+            RopeFreqFactors = w.RopeFreqFactors,
+        };
+        return (weights, buffer);
+    }
+
+    /// <summary>madvise over the whole pages inside [p, p + bytes), so pages shared with a neighbouring tensor are left
+    /// alone. MADV_DONTNEED unmaps them from this process (they stay in the page cache; a later read would fault them
+    /// back in).</summary>
+    private static void Advise(byte* p, long bytes, int advice)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        long start = ((long)p + Page - 1) & ~(Page - 1), end = ((long)p + bytes) & ~(Page - 1);
+        if (end > start) _ = Madvise((void*)start, (nuint)(end - start), advice);
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(void* address, nuint length, int advice);
+
+    private sealed class PanelBuffer(byte* memory) : IDisposable
+    {
+        public byte* Memory { get; private set; } = memory;
+
+        public void Dispose()
+        {
+            if (Memory == null) return;
+            NativeMemory.AlignedFree(Memory);
+            Memory = null;
+        }
+    }
+}
