@@ -39,7 +39,9 @@ internal sealed class WorkersService(
                 throw new InvalidOperationException(
                     $"worker {stranded.Id} serves {string.Join('+', stranded.Roles)} alone, so it hands KV off through the KV cache, " +
                     $"but none is configured: set {WorkerOptions.SectionName}:KvCacheUrl");
+            long loadStart = time.GetTimestamp();
             _model = ServedModel.Load(o.Model!, o.ModelName, o.BlockSize, o.KvCacheType);
+            ReportPanels(_model, loadStart);
             foreach (WorkerSpec spec in registry.Specs)
             {
                 var worker = new EngineWorker(spec, _model, o, store, bus, time, logger);
@@ -54,6 +56,17 @@ internal sealed class WorkersService(
         }
         _reports = Task.Run(() => ReportAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Logs when the model's Q8_0 panels (prepared in the background) are ready, or why they failed.</summary>
+    private void ReportPanels(ServedModel model, long loadStart)
+    {
+        if (model.Model.PanelWeights is not { } panels) return;
+        panels.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) logger.PanelsReady(model.Name, (long)time.GetElapsedTime(loadStart).TotalMilliseconds);
+            else logger.PanelsFailed(model.Name, t.Exception!.InnerException ?? t.Exception);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task ReportAsync(CancellationToken stop)
