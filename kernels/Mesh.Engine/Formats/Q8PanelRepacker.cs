@@ -10,8 +10,8 @@ namespace Mesh.Engine.Formats;
 /// (2 MiB pages where Linux allows), and lets go of the file pages they were read from, so resident memory stays
 /// about the file's size. The panel layout gives the same bits as the rows (<see cref="Q8Panels"/>) and is what
 /// lets Q8_0 decode run at the memory's pace: one stream per panel, no cross-lane reduction, one load for 8
-/// scales. The token embedding is left in rows (it is read a row at a time), and so is a tied output matrix;
-/// matrices that are not whole panels of 8 rows stay rows too. It runs in the background after load
+/// scales. An untied token embedding is left in rows (it is only read a row at a time); a tied one is rearranged
+/// with the output it is. Matrices that are not whole panels of 8 rows stay rows. It runs in the background after load
 /// (<see cref="Job"/>): on this VM a fresh anonymous page costs more than copying into it, ~0.2–0.5 s for 358 MB.
 /// </summary>
 internal static unsafe partial class Q8PanelRepacker
@@ -24,12 +24,14 @@ internal static unsafe partial class Q8PanelRepacker
         var matrices = new List<WeightMatrix>();
         void Consider(in WeightMatrix m)
         {
-            if (m.Type == TensorType.Q8_0 && Q8Panels.Fits(m.Rows, m.Cols) && m.Data != w.TokenEmbedding.Data) matrices.Add(m);
+            if (m.Type == TensorType.Q8_0 && Q8Panels.Fits(m.Rows, m.Cols)) matrices.Add(m);
         }
         foreach (var l in w.Layers)
         {
             Consider(l.Wq); Consider(l.Wk); Consider(l.Wv); Consider(l.Wo); Consider(l.Gate); Consider(l.Up); Consider(l.Down);
         }
+        // a tied output is also the embedding: rearranged, its rows are read back one at a time (Q8Panels.StoredRow);
+        // an untied embedding is only ever read by rows and stays as it is
         Consider(w.Output);
         return matrices;
     }
@@ -117,7 +119,7 @@ internal static unsafe partial class Q8PanelRepacker
         }).ToArray();
         var weights = new LlamaWeights
         {
-            TokenEmbedding = w.TokenEmbedding,
+            TokenEmbedding = Moved(w.TokenEmbedding),
             Layers = layers,
             OutputNorm = w.OutputNorm,
             Output = Moved(w.Output),

@@ -96,14 +96,23 @@ public class ModelLoaderTests : IDisposable
         Assert.Equal(TensorType.Q8_0, model.Weights.Layers[1].Down.Type);   // the file's rows serve until the panels are ready
         var panels = await model.PanelWeights!;
         Assert.Equal(TensorType.Q8_0x8, panels.Layers[1].Down.Type);
-        // the token embedding is read a row at a time and stays in rows, and so does the tied output
-        Assert.Equal(TensorType.Q8_0, panels.TokenEmbedding.Type);
-        Assert.Equal(panels.TokenEmbedding.Type, panels.Output.Type);
+        // the tiny preset ties the output to the embedding: rearranged once, read by rows through the panel layout
+        Assert.Equal(TensorType.Q8_0x8, panels.Output.Type);
+        unsafe { Assert.True(panels.TokenEmbedding.Data == panels.Output.Data, "a tied embedding and output must stay one matrix"); }
         Assert.Same(model.Weights.Layers[1].FfnNorm, panels.Layers[1].FfnNorm);
         Assert.Equal(rows.Fingerprint, model.Fingerprint);
         var scratch = new byte[rows.Weights.Layers[1].Down.RowBytes];
         Assert.Equal(rows.Weights.Layers[1].Down.Row(9).ToArray(), Q8Panels.StoredRow(panels.Layers[1].Down, 9, scratch, out var type).ToArray());
         Assert.Equal(TensorType.Q8_0, type);
+        // untied: the output is rearranged, the embedding (only ever read by rows) stays in the file
+        string untied = ModelCreator.Create(ModelCreateOptions.Preset("tiny") with
+        {
+            FfnDim = 192, Seed = 4, DType = "q8_0", TiedEmbeddings = false, Out = _dir.File("untied.gguf"),
+        });
+        using var separate = ModelLoader.Load(untied);
+        var separatePanels = await separate.PanelWeights!;
+        Assert.Equal(TensorType.Q8_0x8, separatePanels.Output.Type);
+        Assert.Equal(TensorType.Q8_0, separatePanels.TokenEmbedding.Type);
         // F16 files have nothing to rearrange
         string f16 = ModelCreator.Create(ModelCreateOptions.Preset("tiny") with { Seed = 4, DType = "f16", Out = _dir.File("f16.gguf") });
         using var half = ModelLoader.Load(f16);
