@@ -15,6 +15,7 @@ internal static unsafe class HalfPairs
     public const int Chunk = 32;
 
     /// <summary>x[k] into dst[k] in pair order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Order(float* x, float* dst, int k)
     {
         int c = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace Mesh.Kernels.Cpu;
@@ -11,6 +12,7 @@ internal static unsafe class Prefetcher
     private const int Line = 64;
 
     /// <summary>Requests rows [row, row + rows) of <paramref name="w"/> into the caches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(in WeightMatrix w, int row, int rows)
     {
         if (!Sse.IsSupported || row >= w.Rows) return;

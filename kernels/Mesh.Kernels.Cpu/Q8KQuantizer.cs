@@ -85,6 +85,7 @@ internal sealed unsafe class Q8KQuantizer : IParallelWork
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int begin, int end)
     {
         int nb = Blocks;

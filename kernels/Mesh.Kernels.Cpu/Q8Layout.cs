@@ -38,6 +38,7 @@ internal readonly unsafe struct Q8RowLayout : IQ8Layout
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Scales8(byte* w, int rowBytes, int b) => Q8Dot.Scales8(w, rowBytes, b);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(Q8Kernel kernel, byte* w, int rowBytes, int count, int nb, sbyte* q, float* d, int* sum, float* y)
     {
         if (count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni) Q8Dot.Vnni8(w, rowBytes, nb, q, d, sum, y);
@@ -60,6 +61,7 @@ internal readonly unsafe struct Q8PanelLayout : IQ8Layout
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Scales8(byte* w, int rowBytes, int b) => Q8PanelDot.Scales8(w, b);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Decode(Q8Kernel kernel, byte* w, int rowBytes, int count, int nb, sbyte* q, float* d, int* sum, float* y)
     {
         if (kernel == Q8Kernel.Vnni) Q8PanelDot.Vnni8(w, nb, q, d, sum, y);
