@@ -10,12 +10,16 @@ namespace Mesh.Engine.Formats;
 /// (2 MiB pages where Linux allows), and lets go of the file pages they were read from, so resident memory stays
 /// about the file's size. The panel layout gives the same bits as the rows (<see cref="Q8Panels"/>) and is what
 /// lets Q8_0 decode run at the memory's pace: one stream per panel, no cross-lane reduction, one load for 8
-/// scales. An untied token embedding is left in rows (it is only read a row at a time); a tied one is rearranged
-/// with the output it is. Matrices that are not whole panels of 8 rows stay rows. It runs in the background after load
+/// scales. An untied token embedding is left in rows (it is only read a row at a time); a tied one is rearranged,
+/// being the output matrix too. Matrices that are not whole panels of 8 rows stay rows. It runs in the background after load
 /// (<see cref="Job"/>): on this VM a fresh anonymous page costs more than copying into it, ~0.2–0.5 s for 358 MB.
 /// </summary>
 internal static unsafe partial class Q8PanelRepacker
 {
+    private const int MadvDontNeed = 4;
+    private const int MadvPopulateRead = 22;   // Linux 5.14+; elsewhere the call fails and the reads fault page by page
+    private const long Page = 4096;
+
     /// <summary>Whether <paramref name="w"/> holds a matrix that would be rewritten.</summary>
     public static bool HasWork(LlamaWeights w) => Eligible(w).Count > 0;
 
@@ -62,9 +66,6 @@ internal static unsafe partial class Q8PanelRepacker
             _buffer = null;
         }
     }
-    private const int MadvDontNeed = 4;
-    private const int MadvPopulateRead = 22;   // Linux 5.14+; elsewhere the call fails and the reads fault page by page
-    private const long Page = 4096;
 
     /// <summary>The weights with every eligible Q8_0 matrix in panels, and the buffer holding them (null when
     /// nothing was eligible); the caller owns the buffer and must keep it alive as long as the weights.</summary>
