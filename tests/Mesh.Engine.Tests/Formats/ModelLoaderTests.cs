@@ -120,6 +120,19 @@ public class ModelLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Disposing_a_model_while_its_panels_are_being_made_waits_for_them()
+    {
+        string path = ModelCreator.Create(ModelCreateOptions.Preset("small") with { FfnDim = 704, Seed = 5, DType = "q8_0", Out = _dir.File("dispose.gguf") });
+        for (int i = 0; i < 3; i++)
+        {
+            var model = ModelLoader.Load(path);
+            var panels = model.PanelWeights!;
+            model.Dispose();   // unmaps the file: must not happen under the rewrite
+            Assert.True(panels.IsCompleted);
+        }
+    }
+
+    [Fact]
     public void Fingerprint_tells_seeds_apart()
     {
         var o = ModelCreateOptions.Preset("tiny");
