@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Mesh.Kernels.Cpu;
 
@@ -21,9 +22,17 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
     private float* _y; // [n, rows]
     private int _n;
     private bool _wide;
+    private bool _direct;
 
     /// <summary>Work items of the product last <see cref="Set"/>: 16-row panels on the wide path, else 4-row ones.</summary>
-    public int Items => _wide ? (_w.Rows + KQuantGemm16.Rows - 1) / KQuantGemm16.Rows : (_w.Rows + PanelRows - 1) / PanelRows;
+    public int Items => _direct ? _w.Rows / Q4KPanels.Rows
+        : _wide ? (_w.Rows + KQuantGemm16.Rows - 1) / KQuantGemm16.Rows
+        : _w.Type == TensorType.Q4_Kx8 ? _w.Rows / Q4KPanels.Rows : (_w.Rows + PanelRows - 1) / PanelRows;
+
+    /// <summary>Tokens below which a <see cref="TensorType.Q4_Kx8"/> product runs the panel kernel token by token rather
+    /// than unpacking the panels for the batch tiles: one core, 3072 × 768, the panel kernel takes ~29 µs a token, the
+    /// 16 × 8 tile ~25 µs a token after ~190 µs of unpacking, even at ~48 tokens.</summary>
+    private const int DirectTokens = 48;
 
     /// <summary>Whether a batch of <paramref name="n"/> tokens takes the 4 × 8 VNNI tile (and so needs the
     /// activations packed).</summary>
@@ -31,13 +40,18 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
 
     private bool Wide(int n) => wide && n >= KQuantGemm16.Tokens;
 
-    public void Set(in WeightMatrix w, Q8KQuantizer x, float* y, int n) { _w = w; _x = x; _y = y; _n = n; _wide = Wide(n); }
+    public void Set(in WeightMatrix w, Q8KQuantizer x, float* y, int n)
+    {
+        _w = w; _x = x; _y = y; _n = n; _wide = Wide(n);
+        _direct = w.Type == TensorType.Q4_Kx8 && kernel == Q8Kernel.Vnni && n < DirectTokens;
+    }
 
     public void Run(int begin, int end)
     {
         switch (_w.Type)
         {
             case TensorType.Q4_K: Run<Q4KFormat>(begin, end); break;
+            case TensorType.Q4_Kx8: Panels(begin, end); break;
             case TensorType.Q5_K: Run<Q5KFormat>(begin, end); break;
             case TensorType.Q6_K: Run<Q6KFormat>(begin, end); break;
             default: throw new NotSupportedException($"{_w.Type} is not a K-quant");
@@ -47,45 +61,109 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run<T>(int begin, int end) where T : struct, IKQuantFormat
     {
-        int rows = _w.Rows, cols = _w.Cols, n = _n, nb = cols / 256, groups = cols / 16;
+        int rows = _w.Rows, rowBytes = _w.RowBytes;
         if (_wide)
         {
-            var wide = KQuantPanel16.For(cols);
+            var wide = KQuantPanel16.For(_w.Cols);
             for (int p = begin; p < end; p++)
             {
-                int r0 = p * KQuantGemm16.Rows, count = Math.Min(KQuantGemm16.Rows, rows - r0), t = 0;
+                int r0 = p * KQuantGemm16.Rows;
                 Prefetcher.Rows(_w, r0 + KQuantGemm16.Rows, KQuantGemm16.Rows);
-                if (count == KQuantGemm16.Rows)
-                {
-                    wide.Unpack<T>(_w.Data + (long)r0 * _w.RowBytes, _w.RowBytes, cols);
-                    for (; t + KQuantGemm16.Tokens <= n; t += KQuantGemm16.Tokens)
-                        KQuantGemm16.Tile16x8(wide, cols, _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups,
-                            _y + (long)t * rows + r0, rows);
-                }
-                for (int r = r0; r < r0 + count; r += PanelRows) Tokens<T>(r, Math.Min(PanelRows, r0 + count - r), t);
+                WideItem<T>(wide, _w.Data + (long)r0 * rowBytes, rowBytes, r0, Math.Min(KQuantGemm16.Rows, rows - r0));
             }
             return;
         }
-        var panel = Batches(n) ? KQuantPanel.For(cols) : null;
+        var panel = Batches(_n) ? KQuantPanel.For(_w.Cols) : null;
         for (int p = begin; p < end; p++)
         {
-            int r0 = p * PanelRows, count = Math.Min(PanelRows, rows - r0);
+            int r0 = p * PanelRows;
             Prefetcher.Rows(_w, r0 + PrefetchPanels * PanelRows, PanelRows);
-            int t = 0;
-            if (panel is not null && count == PanelRows)
-            {
-                panel.Unpack<T>(_w.Data + (long)r0 * _w.RowBytes, _w.RowBytes, cols);
-                for (int g = 0; t + Q8KQuantizer.Lanes <= n; t += Q8KQuantizer.Lanes, g++)
-                    KQuantGemm.Vnni4x8(panel, cols, _x.Packed + (long)g * cols * Q8KQuantizer.Lanes, _x.PackedD + (long)g * nb * Q8KQuantizer.Lanes,
-                        _x.PackedSums + (long)g * nb * 128, _y + (long)t * rows + r0, rows);
-            }
-            Tokens<T>(r0, count, t);
+            Item<T>(panel, _w.Data + (long)r0 * rowBytes, rowBytes, r0, Math.Min(PanelRows, rows - r0));
         }
     }
 
-    /// <summary>Rows [r0, r0 + count) (count ≤ 4) against tokens [t, n), without the batch tiles.</summary>
+    /// <summary>A <see cref="TensorType.Q4_Kx8"/> matrix: a work item is a panel of 8 rows (16 on the wide batch path).
+    /// Up to <see cref="DirectTokens"/> tokens on VNNI run the panel kernel (<see cref="Q4KPanelDot"/>) token by token;
+    /// larger batches, and paths without VNNI, unpack the item's panels into Q4_K rows in a per-thread scratch and run
+    /// the row kernels on it — the same integers and float sequence either way, so the bits do not change with n or
+    /// the layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Tokens<T>(int r0, int count, int t) where T : struct, IKQuantFormat
+    private void Panels(int begin, int end)
+    {
+        int rows = _w.Rows, cols = _w.Cols, n = _n, nb = cols / 256, groups = cols / 16;
+        bool direct = _direct;
+        int itemRows = _wide && !direct ? KQuantGemm16.Rows : Q4KPanels.Rows, q4RowBytes = nb * QuantizedBlocks.Q4_KBytes;
+        byte* scratch = direct ? null : RowScratch(KQuantGemm16.Rows * q4RowBytes);
+        var wide = _wide && !direct ? KQuantPanel16.For(cols) : null;
+        var panel = !_wide && !direct && Batches(n) ? KQuantPanel.For(cols) : null;
+        float* yp = stackalloc float[Q4KPanels.Rows];
+        for (int p = begin; p < end; p++)
+        {
+            int r0 = p * itemRows, count = Math.Min(itemRows, rows - r0);
+            byte* src = _w.Data + (long)r0 * _w.RowBytes;
+            if (direct)
+            {
+                for (int t = 0; t < n; t++)
+                {
+                    Q4KPanelDot.Vnni8(src, nb, _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups, yp);
+                    new ReadOnlySpan<float>(yp, Q4KPanels.Rows).CopyTo(new Span<float>(_y + (long)t * rows + r0, Q4KPanels.Rows));
+                }
+                continue;
+            }
+            for (int r = 0; r < count; r += Q4KPanels.Rows)
+                Q4KPanels.UnpackPanel(src + (long)r * _w.RowBytes, cols, scratch + (long)r * q4RowBytes);
+            if (wide is not null) WideItem<Q4KFormat>(wide, scratch, q4RowBytes, r0, count);
+            else
+                for (int r = 0; r < count; r += PanelRows)
+                    Item<Q4KFormat>(panel, scratch + (long)r * q4RowBytes, q4RowBytes, r0 + r, PanelRows);
+        }
+    }
+
+    /// <summary>Rows [r0, r0 + count) (count ≤ 16, stored at <paramref name="data"/>, stride rowBytes) on the wide path:
+    /// whole groups of 8 tokens through the 16 × 8 tile, the rest through <see cref="Tokens{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WideItem<T>(KQuantPanel16 wide, byte* data, int rowBytes, int r0, int count) where T : struct, IKQuantFormat
+    {
+        int rows = _w.Rows, cols = _w.Cols, n = _n, nb = cols / 256, groups = cols / 16, t = 0;
+        if (count == KQuantGemm16.Rows)
+        {
+            wide.Unpack<T>(data, rowBytes, cols);
+            for (; t + KQuantGemm16.Tokens <= n; t += KQuantGemm16.Tokens)
+                KQuantGemm16.Tile16x8(wide, cols, _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups,
+                    _y + (long)t * rows + r0, rows);
+        }
+        for (int r = 0; r < count; r += PanelRows) Tokens<T>(data + (long)r * rowBytes, rowBytes, r0 + r, Math.Min(PanelRows, count - r), t);
+    }
+
+    /// <summary>Rows [r0, r0 + count) (count ≤ 4, stored at <paramref name="data"/>, stride rowBytes): whole groups of
+    /// 8 tokens through the 4 × 8 VNNI tile when <paramref name="panel"/> is given, the rest through <see cref="Tokens{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Item<T>(KQuantPanel? panel, byte* data, int rowBytes, int r0, int count) where T : struct, IKQuantFormat
+    {
+        int rows = _w.Rows, cols = _w.Cols, n = _n, nb = cols / 256, t = 0;
+        if (panel is not null && count == PanelRows)
+        {
+            panel.Unpack<T>(data, rowBytes, cols);
+            for (int g = 0; t + Q8KQuantizer.Lanes <= n; t += Q8KQuantizer.Lanes, g++)
+                KQuantGemm.Vnni4x8(panel, cols, _x.Packed + (long)g * cols * Q8KQuantizer.Lanes, _x.PackedD + (long)g * nb * Q8KQuantizer.Lanes,
+                    _x.PackedSums + (long)g * nb * 128, _y + (long)t * rows + r0, rows);
+        }
+        Tokens<T>(data, rowBytes, r0, count, t);
+    }
+
+    /// <summary>A pinned per-thread scratch of at least <paramref name="bytes"/> bytes (panels unpacked into rows).</summary>
+    private static byte* RowScratch(int bytes)
+    {
+        if (t_rows is null || t_rows.Length < bytes) t_rows = GC.AllocateUninitializedArray<byte>(bytes, pinned: true);
+        return (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(t_rows));
+    }
+
+    [ThreadStatic] private static byte[]? t_rows;
+
+    /// <summary>Rows [r0, r0 + count) (count ≤ 4, stored at <paramref name="data"/>, stride rowBytes) against tokens
+    /// [t, n), without the batch tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Tokens<T>(byte* data, int rowBytes, int r0, int count, int t) where T : struct, IKQuantFormat
     {
         int rows = _w.Rows, cols = _w.Cols, n = _n, nb = cols / 256, groups = cols / 16;
         bool simd = kernel != Q8Kernel.Scalar;
@@ -93,7 +171,7 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
         {
             for (; t + 4 <= n; t += 4)
                 for (int r = 0; r < count; r++)
-                    KQuantDot<T>.Avx2Tokens4(_w.Data + (long)(r0 + r) * _w.RowBytes, cols,
+                    KQuantDot<T>.Avx2Tokens4(data + (long)r * rowBytes, cols,
                         _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups, _y + (long)t * rows + r0 + r, rows);
         }
         for (; t < n; t++)
@@ -104,15 +182,14 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
             float* y = _y + (long)t * rows + r0;
             if (simd && count == PanelRows)
             {
-                byte* panel = _w.Data + (long)r0 * _w.RowBytes;
-                if (wide && typeof(T) != typeof(Q6KFormat)) Q45KDot512<T>.Rows4(panel, _w.RowBytes, cols, q, dx, sums, y);
-                else if (wide && typeof(T) == typeof(Q6KFormat)) Q6KDot512.Rows4(panel, _w.RowBytes, cols, q, dx, sums, y);
-                else KQuantDot<T>.Avx2Rows4(panel, _w.RowBytes, cols, q, dx, sums, y);
+                if (wide && typeof(T) != typeof(Q6KFormat)) Q45KDot512<T>.Rows4(data, rowBytes, cols, q, dx, sums, y);
+                else if (wide && typeof(T) == typeof(Q6KFormat)) Q6KDot512.Rows4(data, rowBytes, cols, q, dx, sums, y);
+                else KQuantDot<T>.Avx2Rows4(data, rowBytes, cols, q, dx, sums, y);
                 continue;
             }
             for (int r = 0; r < count; r++)
             {
-                byte* row = _w.Data + (long)(r0 + r) * _w.RowBytes;
+                byte* row = data + (long)r * rowBytes;
                 y[r] = simd ? KQuantDot<T>.Avx2Token(row, cols, q, dx, sums) : KQuantDot<T>.ScalarToken(row, cols, q, dx, sums);
             }
         }

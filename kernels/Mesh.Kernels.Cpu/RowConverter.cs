@@ -13,7 +13,7 @@ namespace Mesh.Kernels.Cpu;
 internal static unsafe class RowConverter
 {
     [ThreadStatic] private static float[]? t_panel;
-    [ThreadStatic] private static byte[]? t_q8Row;
+    [ThreadStatic] private static byte[]? t_fileRow;
 
     /// <summary>A pinned per-thread scratch of at least <paramref name="floats"/> floats.</summary>
     public static float* Scratch(int floats)
@@ -41,11 +41,21 @@ internal static unsafe class RowConverter
             case TensorType.Q8_0:
                 Q8_0ToFloat(src, dst, cols);
                 break;
+            case TensorType.Q4_Kx8:
+                // the exact mode and row reads only: back to a Q4_K row first
+                if (t_fileRow is null || t_fileRow.Length < StoredRows.FileRowBytes(w)) t_fileRow = new byte[StoredRows.FileRowBytes(w)];
+                Q4KPanels.UnpackRow(w.Data, cols, r, t_fileRow);
+                fixed (byte* row = t_fileRow)
+                {
+                    if (Avx2.IsSupported) QuantizedWidener.KQuant<Q4KFormat>(row, dst, cols);
+                    else RowDecoder.Decode(TensorType.Q4_K, new ReadOnlySpan<byte>(row, StoredRows.FileRowBytes(w)), new Span<float>(dst, cols));
+                }
+                break;
             case TensorType.Q8_0x8:
                 // the exact mode and row reads only: back to a Q8_0 row first
-                if (t_q8Row is null || t_q8Row.Length < w.RowBytes) t_q8Row = new byte[w.RowBytes];
-                Q8Panels.UnpackRow(w.Data, cols, r, t_q8Row);
-                fixed (byte* row = t_q8Row) Q8_0ToFloat(row, dst, cols);
+                if (t_fileRow is null || t_fileRow.Length < w.RowBytes) t_fileRow = new byte[w.RowBytes];
+                Q8Panels.UnpackRow(w.Data, cols, r, t_fileRow);
+                fixed (byte* row = t_fileRow) Q8_0ToFloat(row, dst, cols);
                 break;
             case TensorType.Q4_0 when Avx2.IsSupported:
                 QuantizedWidener.Q4_0(src, dst, cols);

@@ -97,18 +97,4 @@ public static unsafe class Q8Panels
             }
         }
     }
-
-    /// <summary>The stored bytes of row <paramref name="row"/> of <paramref name="w"/> as a row of <paramref name="type"/>
-    /// blocks: the row itself, or for <see cref="TensorType.Q8_0x8"/> the row unpacked into <paramref name="scratch"/> as Q8_0.</summary>
-    public static ReadOnlySpan<byte> StoredRow(in WeightMatrix w, int row, Span<byte> scratch, out TensorType type)
-    {
-        if (w.Type != TensorType.Q8_0x8)
-        {
-            type = w.Type;
-            return w.Row(row);
-        }
-        type = TensorType.Q8_0;
-        UnpackRow(w.Data, w.Cols, row, scratch);
-        return scratch[..w.RowBytes];
-    }
 }

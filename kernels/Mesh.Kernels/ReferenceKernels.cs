@@ -30,7 +30,7 @@ public sealed class ReferenceKernels(bool quantizeActivations = true) : IKernels
         var row = _row.AsSpan(0, w.Cols);
         for (int r = 0; r < w.Rows; r++)
         {
-            RowDecoder.Decode(StoredType(w), StoredRow(w, r), row);
+            RowDecoder.Decode(StoredRows.FileType(w.Type), StoredRow(w, r), row);
             for (int t = 0; t < n; t++)
             {
                 var xt = x.Slice(t * w.Cols, w.Cols);
@@ -50,7 +50,7 @@ public sealed class ReferenceKernels(bool quantizeActivations = true) : IKernels
         for (int t = 0; t < n; t++)
         {
             ReferenceActivationQuantizer.Quantize(w.Type, x.Slice(t * w.Cols, w.Cols), q, d);
-            for (int r = 0; r < w.Rows; r++) y[t * w.Rows + r] = ReferenceQuantizedDot.Row(StoredType(w), StoredRow(w, r), q, d);
+            for (int r = 0; r < w.Rows; r++) y[t * w.Rows + r] = ReferenceQuantizedDot.Row(StoredRows.FileType(w.Type), StoredRow(w, r), q, d);
         }
     }
 
@@ -62,16 +62,15 @@ public sealed class ReferenceKernels(bool quantizeActivations = true) : IKernels
         if (c.Rows > 0) MatMul(c, x, yc, n);
     }
 
-    public void ReadRow(in WeightMatrix w, int row, Span<float> dst) => RowDecoder.Decode(StoredType(w), StoredRow(w, row), dst[..w.Cols]);
+    public void ReadRow(in WeightMatrix w, int row, Span<float> dst) => RowDecoder.Decode(StoredRows.FileType(w.Type), StoredRow(w, row), dst[..w.Cols]);
 
-    /// <summary>Row r's bytes in <see cref="StoredType"/> (a panel-layout row unpacked into a scratch).</summary>
+    /// <summary>Row r's bytes in the file's type (a panel-layout row unpacked into a scratch).</summary>
     private ReadOnlySpan<byte> StoredRow(in WeightMatrix w, int r)
     {
-        if (_stored.Length < w.RowBytes) _stored = new byte[w.RowBytes];
-        return Q8Panels.StoredRow(w, r, _stored, out _);
+        int bytes = StoredRows.FileRowBytes(w);
+        if (_stored.Length < bytes) _stored = new byte[bytes];
+        return StoredRows.Get(w, r, _stored);
     }
-
-    private static TensorType StoredType(in WeightMatrix w) => w.Type == TensorType.Q8_0x8 ? TensorType.Q8_0 : w.Type;
 
     public void RmsNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int n, float eps)
     {

@@ -1,0 +1,129 @@
+using System.Runtime.InteropServices;
+using Mesh.Kernels.Cpu;
+
+namespace Mesh.Kernels.Tests;
+
+/// <summary>The Q4_Kx8 panel layout (<see cref="Q4KPanels"/>): a lossless rearrangement of Q4_K rows whose products
+/// give the same bits as the rows they came from, on every kernel, alone or in any batch, quantised or exact, and
+/// against the reference kernels.</summary>
+public sealed unsafe class Q4KPanelTests
+{
+    private static readonly CpuKernelOptions[] Kernels =
+    [
+        new() { Path = SimdPaths.Best, QuantizeQ8Activations = true },
+        new() { Path = SimdPaths.IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 : SimdPath.Scalar, QuantizeQ8Activations = true },
+        new() { Path = SimdPaths.IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 : SimdPath.Scalar, UseVnni = false, QuantizeQ8Activations = true },
+        new() { Path = SimdPath.Scalar, QuantizeQ8Activations = true },
+        new() { Path = SimdPaths.Best, QuantizeQ8Activations = false },
+    ];
+
+    /// <summary>A Q4_K matrix and the same matrix in panels.</summary>
+    private sealed class Pair : IDisposable
+    {
+        public readonly NativeMatrix Rows;
+        private readonly byte* _panels;
+        public WeightMatrix Panels { get; }
+
+        public Pair(NativeMatrix rows)
+        {
+            Rows = rows;
+            var w = rows.Matrix;
+            long bytes = TensorTypes.ByteSize(TensorType.Q4_Kx8, (long)w.Rows * w.Cols);
+            _panels = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+            Q4KPanels.Repack(w.Data, _panels, w.Cols, 0, w.Rows);
+            Panels = new WeightMatrix(_panels, w.Rows, w.Cols, TensorType.Q4_Kx8);
+        }
+
+        public static Pair Encoded(int rows, int cols, int seed) =>
+            new(new NativeMatrix(TestData.Random(rows * cols, seed), rows, cols, TensorType.Q4_K));
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(_panels);
+            Rows.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Repacking_keeps_every_byte_of_any_block()
+    {
+        // random bytes: every scale/min packing pattern, whatever d and dmin hold
+        const int rows = 16, cols = 512;
+        var raw = new byte[rows * cols / 256 * 144];
+        new Random(51).NextBytes(raw);
+        using var m = new Pair(new NativeMatrix(raw, rows, cols, TensorType.Q4_K));
+        Assert.Equal(148L * rows * 2, m.Panels.ByteLength);
+        var row = new byte[m.Rows.Matrix.RowBytes];
+        for (int r = 0; r < rows; r++)
+        {
+            Q4KPanels.UnpackRow(m.Panels.Data, cols, r, row);
+            Assert.Equal(m.Rows.Matrix.Row(r).ToArray(), row);
+            Assert.Equal(row, StoredRows.Get(m.Panels, r, new byte[row.Length]).ToArray());
+        }
+        Assert.Throws<InvalidOperationException>(() => m.Panels.Row(0).Length);
+        Assert.False(TensorTypes.IsKnown((uint)TensorType.Q4_Kx8));
+    }
+
+    [Theory]
+    [InlineData(1, 48)]
+    [InlineData(3, 40)]
+    [InlineData(8, 48)]
+    [InlineData(19, 40)]   // two batch groups of 8 and 3 tokens left over; 40 rows: the last 16-row item is half full
+    [InlineData(40, 48)]
+    [InlineData(50, 40)]   // past the panel kernel's token limit: the panels are unpacked for the batch tiles
+    public void Panels_give_the_bits_of_the_rows_on_every_kernel(int n, int rows)
+    {
+        const int cols = 512;
+        using var m = Pair.Encoded(rows, cols, 52);
+        var x = TestData.Random(n * cols, 53, scale: 3);
+        x[5] = 40;   // an outlier
+        foreach (var o in Kernels)
+        {
+            using var cpu = new CpuKernels(2, o);
+            var fromRows = new float[n * rows];
+            var fromPanels = new float[n * rows];
+            cpu.MatMul(m.Rows.Matrix, x, fromRows, n);
+            cpu.MatMul(m.Panels, x, fromPanels, n);
+            Assert.Equal(fromRows, fromPanels);
+            var alone = new float[rows];
+            cpu.MatMul(m.Panels, x.AsSpan((n - 1) * cols, cols), alone, 1);
+            Assert.Equal(fromRows.AsSpan((n - 1) * rows, rows).ToArray(), alone);
+        }
+    }
+
+    [Fact]
+    public void Panels_match_the_reference_kernels_and_share_a_pass_with_rows()
+    {
+        const int rows = 24, cols = 256, n = 9;
+        using var m = Pair.Encoded(rows, cols, 54);
+        using var q6 = new NativeMatrix(TestData.Random(rows * cols, 55), rows, cols, TensorType.Q6_K);
+        var x = TestData.Random(n * cols, 56);
+        foreach (bool quantised in new[] { true, false })
+        {
+            var reference = new ReferenceKernels(quantised);
+            var fromRows = new float[n * rows];
+            var fromPanels = new float[n * rows];
+            reference.MatMul(m.Rows.Matrix, x, fromRows, n);
+            reference.MatMul(m.Panels, x, fromPanels, n);
+            Assert.Equal(fromRows, fromPanels);
+            using var cpu = new CpuKernels(2, new CpuKernelOptions { QuantizeQ8Activations = quantised });
+            var y = new float[n * rows];
+            cpu.MatMul(m.Panels, x, y, n);
+            if (quantised) Assert.Equal(fromPanels, y);
+            else Assert.True(TestData.Nmse(fromPanels, y) < 1e-10, $"nmse {TestData.Nmse(fromPanels, y)}");
+            var row = new float[cols];
+            var expectedRow = new float[cols];
+            reference.ReadRow(m.Rows.Matrix, 13, expectedRow);
+            cpu.ReadRow(m.Panels, 13, row);
+            Assert.Equal(expectedRow, row);
+            // a Q4_K_M layer: panels and Q6_K rows in one shared pass
+            var a = new float[n * rows];
+            var b = new float[n * rows];
+            var b6 = new float[n * rows];
+            cpu.MatMulShared(x, n, m.Panels, a, q6.Matrix, b, default, default);
+            cpu.MatMul(q6.Matrix, x, b6, n);
+            Assert.Equal(y, a);
+            Assert.Equal(b6, b);
+        }
+    }
+}
