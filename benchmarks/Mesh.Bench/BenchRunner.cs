@@ -23,7 +23,7 @@ public static class BenchRunner
                 $"prompt {o.PromptTokens}, gen {o.GenTokens}, threads {o.Threads}, {o.Repeats} repeats; KV cache: mesh {o.MeshKvType}" +
                 (skipped is null ? $", llama.cpp {o.LlamaCppKvType}" : $"; llama.cpp skipped: {skipped}"));
             log.WriteLine($"startup (file opened → ready to serve): mesh {mesh.StartupMs:F0} ms" + (llama is null ? "" : $", llama.cpp {llama.StartupMs:F0} ms")
-                + (mesh.PanelsReadyMs is { } ready ? $"; mesh's Q8_0 panels ready after {ready:F0} ms" + (mesh.PanelFailure is { } why ? $" (failed: {why})" : "") : ""));
+                + (mesh.PanelsReadyMs is { } ready ? $"; mesh's panels ready after {ready:F0} ms" + (mesh.PanelFailure is { } why ? $" (failed: {why})" : "") : ""));
 
             mesh.Run(Prompt(vocab, o.PromptTokens, seed: -1));
             llama?.Run(Prompt(vocab, o.PromptTokens, seed: -1));

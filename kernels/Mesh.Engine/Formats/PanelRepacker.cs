@@ -6,15 +6,16 @@ using Mesh.Kernels;
 namespace Mesh.Engine.Formats;
 
 /// <summary>
-/// Rewrites a model's Q8_0 matrices in the <see cref="TensorType.Q8_0x8"/> panel layout, into one anonymous buffer
-/// (2 MiB pages where Linux allows), and lets go of the file pages they were read from, so resident memory stays
-/// about the file's size. The panel layout gives the same bits as the rows (<see cref="Q8Panels"/>) and is what
-/// lets Q8_0 decode run at the memory's pace: one stream per panel, no cross-lane reduction, one load for 8
-/// scales. An untied token embedding is left in rows (it is only read a row at a time); a tied one is rearranged,
+/// Rewrites a model's Q8_0 and Q4_K matrices in the panel layouts of 8 rows (<see cref="TensorType.Q8_0x8"/>,
+/// <see cref="TensorType.Q4_Kx8"/>), into one anonymous buffer (2 MiB pages where Linux allows), and lets go of the
+/// file pages they were read from, so resident memory stays about the file's size (Q4_K panels are 2.8 % larger:
+/// their 6-bit scales unpacked). The panel layouts give the same bits as the rows (<see cref="Q8Panels"/>,
+/// <see cref="Q4KPanels"/>) and let one-token products keep the rows in the lanes: one stream per panel, no
+/// cross-lane reduction, the scales of 8 rows in one load. An untied token embedding is left in rows (it is only read a row at a time); a tied one is rearranged,
 /// being the output matrix too. Matrices that are not whole panels of 8 rows stay rows. It runs in the background after load
 /// (<see cref="Job"/>): on this VM a fresh anonymous page costs more than copying into it, ~0.2–0.5 s for 358 MB.
 /// </summary>
-internal static unsafe partial class Q8PanelRepacker
+internal static unsafe partial class PanelRepacker
 {
     private const int MadvDontNeed = 4;
     private const int MadvPopulateRead = 22;   // Linux 5.14+; elsewhere the call fails and the reads fault page by page
@@ -28,13 +29,14 @@ internal static unsafe partial class Q8PanelRepacker
         var matrices = new List<WeightMatrix>();
         void Consider(in WeightMatrix m)
         {
-            if (m.Type == TensorType.Q8_0 && Q8Panels.Fits(m.Rows, m.Cols)) matrices.Add(m);
+            if (m.Type == TensorType.Q8_0 && Q8Panels.Fits(m.Rows, m.Cols) || m.Type == TensorType.Q4_K && Q4KPanels.Fits(m.Rows, m.Cols))
+                matrices.Add(m);
         }
         foreach (var l in w.Layers)
         {
             Consider(l.Wq); Consider(l.Wk); Consider(l.Wv); Consider(l.Wo); Consider(l.Gate); Consider(l.Up); Consider(l.Down);
         }
-        // a tied output is also the embedding: rearranged, its rows are read back one at a time (Q8Panels.StoredRow);
+        // a tied output is also the embedding: rearranged, its rows are read back one at a time (StoredRows.Get);
         // an untied embedding is only ever read by rows and stays as it is
         Consider(w.Output);
         return matrices;
@@ -67,7 +69,12 @@ internal static unsafe partial class Q8PanelRepacker
         }
     }
 
-    /// <summary>The weights with every eligible Q8_0 matrix in panels, and the buffer holding them (null when
+    private static long PanelBytes(in WeightMatrix m) => TensorTypes.ByteSize(PanelType(m.Type), (long)m.Rows * m.Cols);
+
+    /// <summary>The in-memory panel type of an eligible matrix's type.</summary>
+    private static TensorType PanelType(TensorType t) => t == TensorType.Q8_0 ? TensorType.Q8_0x8 : TensorType.Q4_Kx8;
+
+    /// <summary>The weights with every eligible matrix in panels, and the buffer holding them (null when
     /// nothing was eligible); the caller owns the buffer and must keep it alive as long as the weights.</summary>
     public static (LlamaWeights Weights, IDisposable? Buffer) Repack(LlamaWeights w)
     {
@@ -79,7 +86,7 @@ internal static unsafe partial class Q8PanelRepacker
         for (int i = 0; i < matrices.Count; i++)
         {
             offsets[i] = total;
-            total += (matrices[i].ByteLength + 63) & ~63L;
+            total += (PanelBytes(matrices[i]) + 63) & ~63L;
         }
         var buffer = new PanelBuffer(HugePages.Allocate((nuint)total));
         var moved = new Dictionary<nint, WeightMatrix>();
@@ -94,12 +101,13 @@ internal static unsafe partial class Q8PanelRepacker
             Parallel.ForEach(slices, s =>
             {
                 var m = matrices[s.Matrix];
-                Q8Panels.Repack(m.Data, buffer.Memory + offsets[s.Matrix], m.Cols, s.Row0, s.Row1);
+                if (m.Type == TensorType.Q8_0) Q8Panels.Repack(m.Data, buffer.Memory + offsets[s.Matrix], m.Cols, s.Row0, s.Row1);
+                else Q4KPanels.Repack(m.Data, buffer.Memory + offsets[s.Matrix], m.Cols, s.Row0, s.Row1);
             });
             for (int i = 0; i < matrices.Count; i++)
             {
                 var m = matrices[i];
-                moved[(nint)m.Data] = new WeightMatrix(buffer.Memory + offsets[i], m.Rows, m.Cols, TensorType.Q8_0x8);
+                moved[(nint)m.Data] = new WeightMatrix(buffer.Memory + offsets[i], m.Rows, m.Cols, PanelType(m.Type));
                 Advise(m.Data, m.ByteLength, MadvDontNeed);
             }
         }

@@ -91,7 +91,7 @@ public class ModelLoaderTests : IDisposable
     {
         string path = ModelCreator.Create(ModelCreateOptions.Preset("tiny") with { FfnDim = 192, Seed = 4, DType = "q8_0", Out = _dir.File("panels.gguf") });
         using var model = ModelLoader.Load(path);
-        using var rows = ModelLoader.Load(path, q8Panels: false);
+        using var rows = ModelLoader.Load(path, panels: false);
         Assert.Null(rows.PanelWeights);
         Assert.Equal(TensorType.Q8_0, model.Weights.Layers[1].Down.Type);   // the file's rows serve until the panels are ready
         var panels = await model.PanelWeights!;
@@ -102,8 +102,8 @@ public class ModelLoaderTests : IDisposable
         Assert.Same(model.Weights.Layers[1].FfnNorm, panels.Layers[1].FfnNorm);
         Assert.Equal(rows.Fingerprint, model.Fingerprint);
         var scratch = new byte[rows.Weights.Layers[1].Down.RowBytes];
-        Assert.Equal(rows.Weights.Layers[1].Down.Row(9).ToArray(), Q8Panels.StoredRow(panels.Layers[1].Down, 9, scratch, out var type).ToArray());
-        Assert.Equal(TensorType.Q8_0, type);
+        Assert.Equal(rows.Weights.Layers[1].Down.Row(9).ToArray(), StoredRows.Get(panels.Layers[1].Down, 9, scratch).ToArray());
+        Assert.Equal(TensorType.Q8_0, StoredRows.FileType(panels.Layers[1].Down.Type));
         // untied: the output is rearranged, the embedding (only ever read by rows) stays in the file
         string untied = ModelCreator.Create(ModelCreateOptions.Preset("tiny") with
         {

@@ -1,3 +1,4 @@
+using Mesh.Engine.Scheduling;
 using Mesh.Kernels;
 using Mesh.Engine.Model;
 using Mesh.Engine.Tests.Parity;
@@ -23,12 +24,32 @@ public sealed class QuantizedFileParityTests(QuantizedModels models, ITestOutput
         foreach (var type in c.Types) Assert.Contains(type, inFile);
         var w = pair.Model.Weights;
         var matrices = w.Layers.SelectMany(l => new[] { l.Wq, l.Wk, l.Wv, l.Wo, l.Gate, l.Up, l.Down }).Append(w.Output).Append(w.TokenEmbedding);
-        // Q8_0 matrices are rewritten at load into the panel layout of the same bytes (Q8_0x8)
-        foreach (var m in matrices) Assert.Contains(m.Type == TensorType.Q8_0x8 ? TensorType.Q8_0 : m.Type, c.Types);
+        foreach (var m in matrices) Assert.Contains(m.Type, c.Types);
+        // Q8_0 and Q4_K matrices are then rearranged into panels of the same values (Q8_0x8, Q4_Kx8)
+        var panels = pair.Model.PanelWeights?.Result;
+        if (panels is not null)
+            foreach (var m in panels.Layers.SelectMany(l => new[] { l.Wq, l.Wk, l.Wv, l.Wo, l.Gate, l.Up, l.Down }).Append(panels.Output))
+                Assert.Contains(StoredRows.FileType(m.Type), c.Types);
         string text = ModelInspector.Describe(pair.Model);
         output.WriteLine(text);
         foreach (var type in c.Types) Assert.Matches($"matrices .*{type} ×[0-9]+", text);
         Assert.Contains("bits per parameter", text);
+    }
+
+    /// <summary>The Q8_0 and Q4_K matrices rearranged into panels compute the same logits, bit for bit, as the file's
+    /// rows (Q4_K_M: Q4_K panels beside Q6_K rows in one shared pass).</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public async Task Panels_give_the_logits_of_the_files_rows(string name)
+    {
+        var pair = Open(QuantizedCase.Named(name));
+        if (pair.Model.PanelWeights is not { } pending) return;   // nothing rearranged in this file (Q4_0, Q5_K, Q6_K)
+        var panels = await pending;
+        var options = new EngineOptions { Threads = 2, MaxSequences = 1 };
+        using var fromPanels = new InferenceEngine(pair.Model.Config, panels, pair.Model.Tokenizer, options);
+        using var fromRows = new InferenceEngine(pair.Model.Config, pair.Model.Weights, pair.Model.Tokenizer, options);
+        foreach (int[] prompt in ParityPrompts.All(pair.VocabSize))
+            Assert.Equal(fromRows.LastLogits(prompt), fromPanels.LastLogits(prompt));
     }
 
     [SkippableTheory]

@@ -26,9 +26,9 @@ public sealed class EngineEquivalenceTests(TestModels models, ITestOutputHelper 
     private string TinyQ8_0 => models.Path("tiny-q8_0", ModelCreateOptions.Preset("tiny") with { Seed = 3, DType = "q8_0", FfnDim = 192 });
 
     private Dictionary<long, List<int>> RunAll(EngineOptions options, IEnumerable<(int[] Prompt, SamplingParams P)> work, out InferenceEngine engineOut,
-        string? path = null, bool q8Panels = true)
+        string? path = null, bool panels = true)
     {
-        var model = ModelLoader.Load(path ?? models.Tiny, q8Panels);
+        var model = ModelLoader.Load(path ?? models.Tiny, panels);
         var engine = new InferenceEngine(model, options);
         var ids = new Dictionary<long, List<int>>();
         foreach (var (prompt, p) in work) ids[engine.Add(prompt, p)] = [];
@@ -125,7 +125,7 @@ public sealed class EngineEquivalenceTests(TestModels models, ITestOutputHelper 
         foreach (var prompt in Prompts) Assert.Equal(b.LastLogits(prompt), a.LastLogits(prompt));
         var work = Prompts.Select((p, i) => (p, Sampled(i))).ToArray();
         var fromPanels = RunAll(options, work, out var e1, TinyQ8_0);
-        var fromRows = RunAll(options, work, out var e2, TinyQ8_0, q8Panels: false);
+        var fromRows = RunAll(options, work, out var e2, TinyQ8_0, panels: false);
         e1.Dispose();
         e2.Dispose();
         Assert.Equal(fromRows.Values, fromPanels.Values);
@@ -151,7 +151,7 @@ public sealed class EngineEquivalenceTests(TestModels models, ITestOutputHelper 
             if (++steps == 6) later.SetResult(panels);
         }
         Assert.True(steps > 12, $"only {steps} steps: the switch must fall mid-generation");
-        var rows = RunAll(options, Prompts.Select((p, i) => (p, Sampled(i))), out var e, TinyQ8_0, q8Panels: false);
+        var rows = RunAll(options, Prompts.Select((p, i) => (p, Sampled(i))), out var e, TinyQ8_0, panels: false);
         e.Dispose();
         Assert.Equal(rows.Values, ids.Values);
     }

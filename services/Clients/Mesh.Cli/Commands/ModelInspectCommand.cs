@@ -10,7 +10,7 @@ public static class ModelInspectCommand
         var cl = CommandLine.Parse(args, new HashSet<string>());
         cl.RejectUnknown();
         if (cl.Words.Count != 1) throw new UsageException("model inspect takes one PATH");
-        using var model = ModelLoader.Load(cl.Words[0], q8Panels: false);   // describes the file; computes nothing
+        using var model = ModelLoader.Load(cl.Words[0], panels: false);   // describes the file; computes nothing
         Console.WriteLine(ModelInspector.Describe(model));
         return 0;
     }

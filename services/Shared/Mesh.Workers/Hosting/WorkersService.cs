@@ -58,7 +58,7 @@ internal sealed class WorkersService(
         return Task.CompletedTask;
     }
 
-    /// <summary>Logs when the model's Q8_0 panels (prepared in the background) are ready, or why they failed.</summary>
+    /// <summary>Logs when the model's panels (prepared in the background) are ready, or why they failed.</summary>
     private void ReportPanels(ServedModel model, long loadStart)
     {
         if (model.Model.PanelWeights is not { } panels) return;
