@@ -122,7 +122,7 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
     {
         TensorType.Q8_0 or TensorType.Q8_0x8 => Family.Q8,
         TensorType.Q4_0 => Family.Q4,
-        TensorType.Q4_K or TensorType.Q4_Kx8 or TensorType.Q5_K or TensorType.Q6_K => Family.KQuant,
+        TensorType.Q4_K or TensorType.Q4_Kx8 or TensorType.Q5_K or TensorType.Q6_K or TensorType.Q6_Kx8 => Family.KQuant,
         _ => Family.Float,
     };
 

@@ -27,12 +27,12 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
     /// <summary>Work items of the product last <see cref="Set"/>: 16-row panels on the wide path, else 4-row ones.</summary>
     public int Items => _direct ? _w.Rows / Q4KPanels.Rows
         : _wide ? (_w.Rows + KQuantGemm16.Rows - 1) / KQuantGemm16.Rows
-        : _w.Type == TensorType.Q4_Kx8 ? _w.Rows / Q4KPanels.Rows : (_w.Rows + PanelRows - 1) / PanelRows;
+        : _w.Type is TensorType.Q4_Kx8 or TensorType.Q6_Kx8 ? _w.Rows / Q4KPanels.Rows : (_w.Rows + PanelRows - 1) / PanelRows;
 
-    /// <summary>Tokens below which a <see cref="TensorType.Q4_Kx8"/> product runs the panel kernel token by token rather
-    /// than unpacking the panels for the batch tiles: one core, 3072 × 768, the panel kernel takes ~29 µs a token, the
-    /// 16 × 8 tile ~25 µs a token after ~190 µs of unpacking, even at ~48 tokens.</summary>
-    private const int DirectTokens = 48;
+    /// <summary>Tokens below which a panel product runs the panel kernel token by token rather than unpacking the panels
+    /// for the batch tiles: those take ~20 µs a token on a 3072 × 768 matrix (one core) against the panel kernel's
+    /// 29–47, so from a full group of 8 on the tiles win even after unpacking.</summary>
+    private const int DirectTokens = 8;
 
     /// <summary>Whether a batch of <paramref name="n"/> tokens takes the 4 × 8 VNNI tile (and so needs the
     /// activations packed).</summary>
@@ -43,7 +43,7 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
     public void Set(in WeightMatrix w, Q8KQuantizer x, float* y, int n)
     {
         _w = w; _x = x; _y = y; _n = n; _wide = Wide(n);
-        _direct = w.Type == TensorType.Q4_Kx8 && kernel == Q8Kernel.Vnni && n < DirectTokens;
+        _direct = w.Type is TensorType.Q4_Kx8 or TensorType.Q6_Kx8 && kernel == Q8Kernel.Vnni && n < DirectTokens;
     }
 
     public void Run(int begin, int end)
@@ -51,7 +51,8 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
         switch (_w.Type)
         {
             case TensorType.Q4_K: Run<Q4KFormat>(begin, end); break;
-            case TensorType.Q4_Kx8: Panels(begin, end); break;
+            case TensorType.Q4_Kx8: Panels<Q4KFormat>(begin, end); break;
+            case TensorType.Q6_Kx8: Panels<Q6KFormat>(begin, end); break;
             case TensorType.Q5_K: Run<Q5KFormat>(begin, end); break;
             case TensorType.Q6_K: Run<Q6KFormat>(begin, end); break;
             default: throw new NotSupportedException($"{_w.Type} is not a K-quant");
@@ -82,18 +83,19 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
         }
     }
 
-    /// <summary>A <see cref="TensorType.Q4_Kx8"/> matrix: a work item is a panel of 8 rows (16 on the wide batch path).
-    /// Up to <see cref="DirectTokens"/> tokens on VNNI run the panel kernel (<see cref="Q4KPanelDot"/>) token by token;
-    /// larger batches, and paths without VNNI, unpack the item's panels into Q4_K rows in a per-thread scratch and run
+    /// <summary>A <see cref="TensorType.Q4_Kx8"/> or <see cref="TensorType.Q6_Kx8"/> matrix (T: its file format): a work
+    /// item is a panel of 8 rows (16 on the wide batch path). Up to <see cref="DirectTokens"/> tokens on VNNI run the
+    /// panel kernel (<see cref="Q4KPanelDot"/>, <see cref="Q6KPanelDot"/>) token by token; larger batches, and paths
+    /// without VNNI, unpack the item's panels into the file's rows in a per-thread scratch and run
     /// the row kernels on it — the same integers and float sequence either way, so the bits do not change with n or
     /// the layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Panels(int begin, int end)
+    private void Panels<T>(int begin, int end) where T : struct, IKQuantFormat
     {
         int rows = _w.Rows, cols = _w.Cols, n = _n, nb = cols / 256, groups = cols / 16;
-        bool direct = _direct;
-        int itemRows = _wide && !direct ? KQuantGemm16.Rows : Q4KPanels.Rows, q4RowBytes = nb * QuantizedBlocks.Q4_KBytes;
-        byte* scratch = direct ? null : RowScratch(KQuantGemm16.Rows * q4RowBytes);
+        bool direct = _direct, six = typeof(T) == typeof(Q6KFormat);
+        int itemRows = _wide && !direct ? KQuantGemm16.Rows : Q4KPanels.Rows, fileRowBytes = nb * T.BlockBytes;
+        byte* scratch = direct ? null : RowScratch(KQuantGemm16.Rows * fileRowBytes);
         var wide = _wide && !direct ? KQuantPanel16.For(cols) : null;
         var panel = !_wide && !direct && Batches(n) ? KQuantPanel.For(cols) : null;
         float* yp = stackalloc float[Q4KPanels.Rows];
@@ -105,17 +107,22 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
             {
                 for (int t = 0; t < n; t++)
                 {
-                    Q4KPanelDot.Vnni8(src, nb, _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups, yp);
+                    if (six) Q6KPanelDot.Vnni8(src, nb, _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups, yp);
+                    else Q4KPanelDot.Vnni8(src, nb, _x.Q + (long)t * cols, _x.D + (long)t * nb, _x.Sums + (long)t * groups, yp);
                     new ReadOnlySpan<float>(yp, Q4KPanels.Rows).CopyTo(new Span<float>(_y + (long)t * rows + r0, Q4KPanels.Rows));
                 }
                 continue;
             }
+            Prefetcher.Rows(_w, r0 + itemRows, itemRows);   // a batch's next item, while this one computes
             for (int r = 0; r < count; r += Q4KPanels.Rows)
-                Q4KPanels.UnpackPanel(src + (long)r * _w.RowBytes, cols, scratch + (long)r * q4RowBytes);
-            if (wide is not null) WideItem<Q4KFormat>(wide, scratch, q4RowBytes, r0, count);
+            {
+                if (six) Q6KPanels.UnpackPanel(src + (long)r * _w.RowBytes, cols, scratch + (long)r * fileRowBytes);
+                else Q4KPanels.UnpackPanel(src + (long)r * _w.RowBytes, cols, scratch + (long)r * fileRowBytes);
+            }
+            if (wide is not null) WideItem<T>(wide, scratch, fileRowBytes, r0, count);
             else
                 for (int r = 0; r < count; r += PanelRows)
-                    Item<Q4KFormat>(panel, scratch + (long)r * q4RowBytes, q4RowBytes, r0 + r, PanelRows);
+                    Item<T>(panel, scratch + (long)r * fileRowBytes, fileRowBytes, r0 + r, PanelRows);
         }
     }
 

@@ -41,21 +41,12 @@ internal static unsafe class RowConverter
             case TensorType.Q8_0:
                 Q8_0ToFloat(src, dst, cols);
                 break;
-            case TensorType.Q4_Kx8:
-                // the exact mode and row reads only: back to a Q4_K row first
-                if (t_fileRow is null || t_fileRow.Length < StoredRows.FileRowBytes(w)) t_fileRow = new byte[StoredRows.FileRowBytes(w)];
-                Q4KPanels.UnpackRow(w.Data, cols, r, t_fileRow);
-                fixed (byte* row = t_fileRow)
-                {
-                    if (Avx2.IsSupported) QuantizedWidener.KQuant<Q4KFormat>(row, dst, cols);
-                    else RowDecoder.Decode(TensorType.Q4_K, new ReadOnlySpan<byte>(row, StoredRows.FileRowBytes(w)), new Span<float>(dst, cols));
-                }
-                break;
-            case TensorType.Q8_0x8:
-                // the exact mode and row reads only: back to a Q8_0 row first
-                if (t_fileRow is null || t_fileRow.Length < w.RowBytes) t_fileRow = new byte[w.RowBytes];
-                Q8Panels.UnpackRow(w.Data, cols, r, t_fileRow);
-                fixed (byte* row = t_fileRow) Q8_0ToFloat(row, dst, cols);
+            case TensorType.Q8_0x8 or TensorType.Q4_Kx8 or TensorType.Q6_Kx8:
+                // the exact mode and row reads only: the row as the file stored it first
+                int bytes = StoredRows.FileRowBytes(w);
+                if (t_fileRow is null || t_fileRow.Length < bytes) t_fileRow = new byte[bytes];
+                StoredRows.Get(w, r, t_fileRow);
+                fixed (byte* row = t_fileRow) ToFloat(new WeightMatrix(row, 1, cols, StoredRows.FileType(w.Type)), 0, dst);
                 break;
             case TensorType.Q4_0 when Avx2.IsSupported:
                 QuantizedWidener.Q4_0(src, dst, cols);

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
 namespace Mesh.Kernels;
 
 /// <summary>
@@ -69,16 +72,39 @@ public static unsafe class Q4KPanels
     }
 
     /// <summary>The 8 rows of the panel at <paramref name="panel"/> as Q4_K rows at <paramref name="dst"/> (stride super-blocks · 144).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UnpackPanel(byte* panel, int cols, byte* dst)
     {
         int nb = cols / 256;
-        for (int r = 0; r < Rows; r++)
-            for (int b = 0; b < nb; b++)
-                UnpackBlock(panel + (long)b * BlockBytes, r, dst + ((long)r * nb + b) * Q4KBytes);
+        if (!Avx2.IsSupported)
+        {
+            for (int r = 0; r < Rows; r++)
+                for (int b = 0; b < nb; b++)
+                    UnpackBlock(panel + (long)b * BlockBytes, r, dst + ((long)r * nb + b) * Q4KBytes);
+            return;
+        }
+        nint rowBytes = nb * Q4KBytes;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* o = panel + (long)b * BlockBytes, block = dst + b * Q4KBytes;
+            for (int r = 0; r < Rows; r++) Header(o, r, block + r * rowBytes);
+            // pair c: 8 groups × (8 rows × 4 bytes) back to each row's 32 bytes of quants
+            for (int c = 0; c < 4; c++) DwordTranspose.Run(o + QuantOffset + c * 256, 32, block + 16 + 32 * c, rowBytes, 0);
+        }
     }
 
     /// <summary>Row r's super-block from a panel super-block, the 6-bit scales packed back as the file had them.</summary>
     private static void UnpackBlock(byte* o, int r, byte* block)
+    {
+        Header(o, r, block);
+        for (int c = 0; c < 4; c++)
+            for (int g = 0; g < 8; g++)
+                *(uint*)(block + 16 + 32 * c + 4 * g) = *(uint*)(o + QuantOffset + (c * 8 + g) * 32 + r * 4);
+    }
+
+    /// <summary>Row r's d, dmin and packed scales (the first 16 bytes of its super-block) from a panel super-block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Header(byte* o, int r, byte* block)
     {
         ((ushort*)block)[0] = ((ushort*)(o + DOffset))[r];
         ((ushort*)block)[1] = ((ushort*)(o + DMinOffset))[r];
@@ -91,8 +117,5 @@ public static unsafe class Q4KPanels
             scales[j + 4] = (byte)(m | (m4 >> 4) << 6);
             scales[j + 8] = (byte)((sc4 & 0xF) | (m4 & 0xF) << 4);
         }
-        for (int c = 0; c < 4; c++)
-            for (int g = 0; g < 8; g++)
-                *(uint*)(block + 16 + 32 * c + 4 * g) = *(uint*)(o + QuantOffset + (c * 8 + g) * 32 + r * 4);
     }
 }

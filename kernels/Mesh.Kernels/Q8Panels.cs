@@ -42,7 +42,7 @@ public static unsafe class Q8Panels
             {
                 byte* o = panel + (long)b * BlockBytes, block = panelSrc + b * Q8Block;
                 for (int r = 0; r < Rows; r++) ((ushort*)o)[r] = *(ushort*)(block + (long)r * rowBytes);
-                if (Avx2.IsSupported) Transpose(block + 2, rowBytes, o + QuantOffset);
+                if (Avx2.IsSupported) DwordTranspose.Run(block + 2, rowBytes, o + QuantOffset, 32, 0x80808080u);
                 else
                 {
                     for (int r = 0; r < Rows; r++)
@@ -51,32 +51,6 @@ public static unsafe class Q8Panels
                 }
             }
         }
-    }
-
-    /// <summary>One block's quants of 8 rows (32 bytes each, stride rowBytes) as 8 groups of 8 rows × 4 bytes, sign bits
-    /// flipped: an 8 × 8 transpose of 4-byte elements.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose(byte* q, int rowBytes, byte* o)
-    {
-        Vector256<int> L(int r) => Vector256.Load((int*)(q + (long)r * rowBytes));
-        var v0 = L(0); var v1 = L(1); var v2 = L(2); var v3 = L(3); var v4 = L(4); var v5 = L(5); var v6 = L(6); var v7 = L(7);
-        // rows in pairs: [a0 b0 a1 b1 | a4 b4 a5 b5] and [a2 b2 a3 b3 | a6 b6 a7 b7]
-        var t0 = Avx2.UnpackLow(v0, v1).AsInt64(); var t1 = Avx2.UnpackHigh(v0, v1).AsInt64();
-        var t2 = Avx2.UnpackLow(v2, v3).AsInt64(); var t3 = Avx2.UnpackHigh(v2, v3).AsInt64();
-        var t4 = Avx2.UnpackLow(v4, v5).AsInt64(); var t5 = Avx2.UnpackHigh(v4, v5).AsInt64();
-        var t6 = Avx2.UnpackLow(v6, v7).AsInt64(); var t7 = Avx2.UnpackHigh(v6, v7).AsInt64();
-        // rows 0–3 (u0–u3) and 4–7 (u4–u7) of columns g | g + 4
-        var u0 = Avx2.UnpackLow(t0, t2); var u1 = Avx2.UnpackHigh(t0, t2); var u2 = Avx2.UnpackLow(t1, t3); var u3 = Avx2.UnpackHigh(t1, t3);
-        var u4 = Avx2.UnpackLow(t4, t6); var u5 = Avx2.UnpackHigh(t4, t6); var u6 = Avx2.UnpackLow(t5, t7); var u7 = Avx2.UnpackHigh(t5, t7);
-        var flip = Vector256.Create((byte)0x80).AsInt64();
-        (Avx2.Permute2x128(u0, u4, 0x20) ^ flip).Store((long*)o);
-        (Avx2.Permute2x128(u1, u5, 0x20) ^ flip).Store((long*)(o + 32));
-        (Avx2.Permute2x128(u2, u6, 0x20) ^ flip).Store((long*)(o + 64));
-        (Avx2.Permute2x128(u3, u7, 0x20) ^ flip).Store((long*)(o + 96));
-        (Avx2.Permute2x128(u0, u4, 0x31) ^ flip).Store((long*)(o + 128));
-        (Avx2.Permute2x128(u1, u5, 0x31) ^ flip).Store((long*)(o + 160));
-        (Avx2.Permute2x128(u2, u6, 0x31) ^ flip).Store((long*)(o + 192));
-        (Avx2.Permute2x128(u3, u7, 0x31) ^ flip).Store((long*)(o + 224));
     }
 
     /// <summary>Row <paramref name="row"/> of a panel matrix at <paramref name="data"/> written back as a Q8_0 row

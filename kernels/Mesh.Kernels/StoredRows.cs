@@ -8,6 +8,7 @@ public static class StoredRows
     {
         TensorType.Q8_0x8 => TensorType.Q8_0,
         TensorType.Q4_Kx8 => TensorType.Q4_K,
+        TensorType.Q6_Kx8 => TensorType.Q6_K,
         _ => t,
     };
 
@@ -22,6 +23,9 @@ public static class StoredRows
                 return scratch[..FileRowBytes(w)];
             case TensorType.Q4_Kx8:
                 Q4KPanels.UnpackRow(w.Data, w.Cols, row, scratch);
+                return scratch[..FileRowBytes(w)];
+            case TensorType.Q6_Kx8:
+                Q6KPanels.UnpackRow(w.Data, w.Cols, row, scratch);
                 return scratch[..FileRowBytes(w)];
             default:
                 return w.Row(row);

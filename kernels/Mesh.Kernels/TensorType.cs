@@ -27,6 +27,10 @@ public enum TensorType : uint
     /// <summary>Not a file type: a Q4_K matrix rearranged in memory at load into panels of 8 rows
     /// (<see cref="Q4KPanels"/>, 148 bytes per row and super-block instead of 144: the 6-bit scales unpacked).</summary>
     Q4_Kx8 = 0x100C,
+
+    /// <summary>Not a file type: a Q6_K matrix rearranged in memory at load into panels of 8 rows
+    /// (<see cref="Q6KPanels"/>, the same bytes).</summary>
+    Q6_Kx8 = 0x100E,
 }
 
 /// <summary>Block geometry of each tensor type: how many elements a block holds and how many bytes
@@ -39,19 +43,20 @@ public static class TensorTypes
     /// <summary>The types the engine runs: F32, F16, BF16, Q8_0, Q4_0 and the K-quants Q4_K, Q5_K, Q6_K
     /// (what Q4_K_M, Q5_K_M and Q6_K files hold).</summary>
     public static bool IsSupported(TensorType t) => t is TensorType.F32 or TensorType.F16 or TensorType.BF16 or TensorType.Q8_0
-        or TensorType.Q8_0x8 or TensorType.Q4_0 or TensorType.Q4_K or TensorType.Q4_Kx8 or TensorType.Q5_K or TensorType.Q6_K;
+        or TensorType.Q8_0x8 or TensorType.Q4_0 or TensorType.Q4_K or TensorType.Q4_Kx8 or TensorType.Q5_K or TensorType.Q6_K
+        or TensorType.Q6_Kx8;
 
     /// <summary>The supported types, as error messages list them.</summary>
     public const string SupportedList = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K";
 
     /// <summary>Q4_K, Q5_K or Q6_K: super-blocks of 256 whose products take Q8_K activations.</summary>
-    public static bool IsKQuant(TensorType t) => t is TensorType.Q4_K or TensorType.Q4_Kx8 or TensorType.Q5_K or TensorType.Q6_K;
+    public static bool IsKQuant(TensorType t) => t is TensorType.Q4_K or TensorType.Q4_Kx8 or TensorType.Q5_K or TensorType.Q6_K or TensorType.Q6_Kx8;
 
     public static int BlockElements(TensorType t) => t switch
     {
         TensorType.F32 or TensorType.F16 or TensorType.BF16 => 1,
         TensorType.Q4_0 or TensorType.Q4_1 or TensorType.Q5_0 or TensorType.Q5_1 or TensorType.Q8_0 or TensorType.Q8_0x8 or TensorType.Q8_1 => 32,
-        TensorType.Q2_K or TensorType.Q3_K or TensorType.Q4_K or TensorType.Q4_Kx8 or TensorType.Q5_K or TensorType.Q6_K or TensorType.Q8_K => 256,
+        TensorType.Q2_K or TensorType.Q3_K or TensorType.Q4_K or TensorType.Q4_Kx8 or TensorType.Q5_K or TensorType.Q6_K or TensorType.Q6_Kx8 or TensorType.Q8_K => 256,
         _ => throw new NotSupportedException($"tensor type {(uint)t} is not known"),
     };
 
@@ -70,7 +75,7 @@ public static class TensorTypes
         TensorType.Q4_K => 144,
         TensorType.Q4_Kx8 => Q4KPanels.RowBlockBytes,
         TensorType.Q5_K => 176,
-        TensorType.Q6_K => 210,
+        TensorType.Q6_K or TensorType.Q6_Kx8 => 210,
         TensorType.Q8_K => 292,
         _ => throw new NotSupportedException($"tensor type {(uint)t} is not known"),
     };
@@ -86,5 +91,5 @@ public static class TensorTypes
 
     /// <summary>Whether <paramref name="id"/> is a GGML type id this enum names (an in-memory layout such as
     /// <see cref="TensorType.Q8_0x8"/> or <see cref="TensorType.Q4_Kx8"/> is not one).</summary>
-    public static bool IsKnown(uint id) => Enum.IsDefined(typeof(TensorType), id) && (TensorType)id is not (TensorType.Q8_0x8 or TensorType.Q4_Kx8);
+    public static bool IsKnown(uint id) => Enum.IsDefined(typeof(TensorType), id) && (TensorType)id is not (TensorType.Q8_0x8 or TensorType.Q4_Kx8 or TensorType.Q6_Kx8);
 }

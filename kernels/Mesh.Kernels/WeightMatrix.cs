@@ -24,8 +24,8 @@ public readonly unsafe struct WeightMatrix
     public long ByteLength => (long)RowBytes * Rows;
 
     /// <summary>The stored bytes of row <paramref name="r"/>; a <see cref="TensorType.Q8_0x8"/> matrix has no contiguous
-    /// rows, nor a <see cref="TensorType.Q4_Kx8"/> one (see <see cref="StoredRows.Get"/>).</summary>
-    public ReadOnlySpan<byte> Row(int r) => Type is not (TensorType.Q8_0x8 or TensorType.Q4_Kx8)
+    /// rows, nor a <see cref="TensorType.Q4_Kx8"/> or <see cref="TensorType.Q6_Kx8"/> one (see <see cref="StoredRows.Get"/>).</summary>
+    public ReadOnlySpan<byte> Row(int r) => Type is not (TensorType.Q8_0x8 or TensorType.Q4_Kx8 or TensorType.Q6_Kx8)
         ? new(Data + (long)r * RowBytes, RowBytes)
         : throw new InvalidOperationException($"a {Type} matrix is laid out in panels of 8 rows: read a row with StoredRows.Get");
 }

@@ -3,10 +3,10 @@ using Mesh.Kernels.Cpu;
 
 namespace Mesh.Kernels.Tests;
 
-/// <summary>The Q4_Kx8 panel layout (<see cref="Q4KPanels"/>): a lossless rearrangement of Q4_K rows whose products
-/// give the same bits as the rows they came from, on every kernel, alone or in any batch, quantised or exact, and
-/// against the reference kernels.</summary>
-public sealed unsafe class Q4KPanelTests
+/// <summary>The Q4_Kx8 and Q6_Kx8 panel layouts (<see cref="Q4KPanels"/>, <see cref="Q6KPanels"/>): lossless
+/// rearrangements of Q4_K and Q6_K rows whose products give the same bits as the rows they came from, on every kernel,
+/// alone or in any batch, quantised or exact, and against the reference kernels.</summary>
+public sealed unsafe class KQuantPanelTests
 {
     private static readonly CpuKernelOptions[] Kernels =
     [
@@ -17,7 +17,7 @@ public sealed unsafe class Q4KPanelTests
         new() { Path = SimdPaths.Best, QuantizeQ8Activations = false },
     ];
 
-    /// <summary>A Q4_K matrix and the same matrix in panels.</summary>
+    /// <summary>A Q4_K or Q6_K matrix and the same matrix in panels.</summary>
     private sealed class Pair : IDisposable
     {
         public readonly NativeMatrix Rows;
@@ -28,14 +28,16 @@ public sealed unsafe class Q4KPanelTests
         {
             Rows = rows;
             var w = rows.Matrix;
-            long bytes = TensorTypes.ByteSize(TensorType.Q4_Kx8, (long)w.Rows * w.Cols);
+            var panelType = w.Type == TensorType.Q4_K ? TensorType.Q4_Kx8 : TensorType.Q6_Kx8;
+            long bytes = TensorTypes.ByteSize(panelType, (long)w.Rows * w.Cols);
             _panels = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-            Q4KPanels.Repack(w.Data, _panels, w.Cols, 0, w.Rows);
-            Panels = new WeightMatrix(_panels, w.Rows, w.Cols, TensorType.Q4_Kx8);
+            if (panelType == TensorType.Q4_Kx8) Q4KPanels.Repack(w.Data, _panels, w.Cols, 0, w.Rows);
+            else Q6KPanels.Repack(w.Data, _panels, w.Cols, 0, w.Rows);
+            Panels = new WeightMatrix(_panels, w.Rows, w.Cols, panelType);
         }
 
-        public static Pair Encoded(int rows, int cols, int seed) =>
-            new(new NativeMatrix(TestData.Random(rows * cols, seed), rows, cols, TensorType.Q4_K));
+        public static Pair Encoded(TensorType type, int rows, int cols, int seed) =>
+            new(new NativeMatrix(TestData.Random(rows * cols, seed), rows, cols, type));
 
         public void Dispose()
         {
@@ -44,37 +46,41 @@ public sealed unsafe class Q4KPanelTests
         }
     }
 
-    [Fact]
-    public void Repacking_keeps_every_byte_of_any_block()
+    [Theory]
+    [InlineData(TensorType.Q4_K, 148)]
+    [InlineData(TensorType.Q6_K, 210)]
+    public void Repacking_keeps_every_byte_of_any_block(TensorType type, int panelBlockBytes)
     {
         // random bytes: every scale/min packing pattern, whatever d and dmin hold
         const int rows = 16, cols = 512;
-        var raw = new byte[rows * cols / 256 * 144];
+        var raw = new byte[rows * cols / 256 * TensorTypes.BlockBytes(type)];
         new Random(51).NextBytes(raw);
-        using var m = new Pair(new NativeMatrix(raw, rows, cols, TensorType.Q4_K));
-        Assert.Equal(148L * rows * 2, m.Panels.ByteLength);
+        using var m = new Pair(new NativeMatrix(raw, rows, cols, type));
+        Assert.Equal((long)panelBlockBytes * rows * 2, m.Panels.ByteLength);
         var row = new byte[m.Rows.Matrix.RowBytes];
         for (int r = 0; r < rows; r++)
         {
-            Q4KPanels.UnpackRow(m.Panels.Data, cols, r, row);
-            Assert.Equal(m.Rows.Matrix.Row(r).ToArray(), row);
-            Assert.Equal(row, StoredRows.Get(m.Panels, r, new byte[row.Length]).ToArray());
+            Assert.Equal(m.Rows.Matrix.Row(r).ToArray(), StoredRows.Get(m.Panels, r, row).ToArray());
         }
         Assert.Throws<InvalidOperationException>(() => m.Panels.Row(0).Length);
-        Assert.False(TensorTypes.IsKnown((uint)TensorType.Q4_Kx8));
+        Assert.False(TensorTypes.IsKnown((uint)m.Panels.Type));
     }
 
     [Theory]
-    [InlineData(1, 48)]
-    [InlineData(3, 40)]
-    [InlineData(8, 48)]
-    [InlineData(19, 40)]   // two batch groups of 8 and 3 tokens left over; 40 rows: the last 16-row item is half full
-    [InlineData(40, 48)]
-    [InlineData(50, 40)]   // past the panel kernel's token limit: the panels are unpacked for the batch tiles
-    public void Panels_give_the_bits_of_the_rows_on_every_kernel(int n, int rows)
+    [InlineData(TensorType.Q4_K, 1, 48)]
+    [InlineData(TensorType.Q4_K, 3, 40)]
+    [InlineData(TensorType.Q4_K, 8, 48)]
+    [InlineData(TensorType.Q4_K, 19, 40)]   // two batch groups of 8 and 3 tokens left over; 40 rows: the last 16-row item is half full
+    [InlineData(TensorType.Q4_K, 40, 48)]
+    [InlineData(TensorType.Q4_K, 50, 40)]   // past the panel kernel's token limit: the panels are unpacked for the batch tiles
+    [InlineData(TensorType.Q6_K, 1, 48)]
+    [InlineData(TensorType.Q6_K, 3, 40)]
+    [InlineData(TensorType.Q6_K, 19, 40)]
+    [InlineData(TensorType.Q6_K, 50, 40)]
+    public void Panels_give_the_bits_of_the_rows_on_every_kernel(TensorType type, int n, int rows)
     {
         const int cols = 512;
-        using var m = Pair.Encoded(rows, cols, 52);
+        using var m = Pair.Encoded(type, rows, cols, 52);
         var x = TestData.Random(n * cols, 53, scale: 3);
         x[5] = 40;   // an outlier
         foreach (var o in Kernels)
@@ -91,11 +97,13 @@ public sealed unsafe class Q4KPanelTests
         }
     }
 
-    [Fact]
-    public void Panels_match_the_reference_kernels_and_share_a_pass_with_rows()
+    [Theory]
+    [InlineData(TensorType.Q4_K)]
+    [InlineData(TensorType.Q6_K)]
+    public void Panels_match_the_reference_kernels_and_share_a_pass_with_rows(TensorType type)
     {
         const int rows = 24, cols = 256, n = 9;
-        using var m = Pair.Encoded(rows, cols, 54);
+        using var m = Pair.Encoded(type, rows, cols, 54);
         using var q6 = new NativeMatrix(TestData.Random(rows * cols, 55), rows, cols, TensorType.Q6_K);
         var x = TestData.Random(n * cols, 56);
         foreach (bool quantised in new[] { true, false })
