@@ -30,7 +30,7 @@ public sealed class MeshPeer : IDisposable
             KvCacheType = o.MeshKvType,
         });
         StartupMs = clock.Elapsed.TotalMilliseconds;
-        // Q8_0/Q4_K panels are prepared in the background; time the steady state, so wait for them
+        // Q8_0/Q4_K/Q6_K panels are prepared in the background; time the steady state, so wait for them
         if (_model.PanelWeights is { } panels)
         {
             try { panels.Wait(); }
@@ -39,7 +39,7 @@ public sealed class MeshPeer : IDisposable
         }
     }
 
-    /// <summary>Milliseconds from opening the file to the panel layouts being ready (null: no Q8_0 or Q4_K matrices).</summary>
+    /// <summary>Milliseconds from opening the file to the panel layouts being ready (null: no Q8_0, Q4_K or Q6_K matrices).</summary>
     public double? PanelsReadyMs { get; }
 
     /// <summary>Why the panel layout could not be prepared (the engine runs the file's rows then).</summary>

@@ -6,11 +6,11 @@ using Mesh.Kernels;
 namespace Mesh.Engine.Formats;
 
 /// <summary>
-/// Rewrites a model's Q8_0 and Q4_K matrices in the panel layouts of 8 rows (<see cref="TensorType.Q8_0x8"/>,
-/// <see cref="TensorType.Q4_Kx8"/>), into one anonymous buffer (2 MiB pages where Linux allows), and lets go of the
+/// Rewrites a model's Q8_0, Q4_K and Q6_K matrices in the panel layouts of 8 rows (<see cref="TensorType.Q8_0x8"/>,
+/// <see cref="TensorType.Q4_Kx8"/>, <see cref="TensorType.Q6_Kx8"/>), into one anonymous buffer (2 MiB pages where Linux allows), and lets go of the
 /// file pages they were read from, so resident memory stays about the file's size (Q4_K panels are 2.8 % larger:
 /// their 6-bit scales unpacked). The panel layouts give the same bits as the rows (<see cref="Q8Panels"/>,
-/// <see cref="Q4KPanels"/>) and let one-token products keep the rows in the lanes: one stream per panel, no
+/// <see cref="Q4KPanels"/>, <see cref="Q6KPanels"/>) and let one-token products keep the rows in the lanes: one stream per panel, no
 /// cross-lane reduction, the scales of 8 rows in one load. An untied token embedding is left in rows (it is only read a row at a time); a tied one is rearranged,
 /// being the output matrix too. Matrices that are not whole panels of 8 rows stay rows. It runs in the background after load
 /// (<see cref="Job"/>): on this VM a fresh anonymous page costs more than copying into it, ~0.2–0.5 s for 358 MB.
@@ -29,7 +29,8 @@ internal static unsafe partial class PanelRepacker
         var matrices = new List<WeightMatrix>();
         void Consider(in WeightMatrix m)
         {
-            if (m.Type == TensorType.Q8_0 && Q8Panels.Fits(m.Rows, m.Cols) || m.Type == TensorType.Q4_K && Q4KPanels.Fits(m.Rows, m.Cols))
+            if (m.Type == TensorType.Q8_0 && Q8Panels.Fits(m.Rows, m.Cols) || m.Type == TensorType.Q4_K && Q4KPanels.Fits(m.Rows, m.Cols)
+                || m.Type == TensorType.Q6_K && Q6KPanels.Fits(m.Rows, m.Cols))
                 matrices.Add(m);
         }
         foreach (var l in w.Layers)
@@ -72,7 +73,12 @@ internal static unsafe partial class PanelRepacker
     private static long PanelBytes(in WeightMatrix m) => TensorTypes.ByteSize(PanelType(m.Type), (long)m.Rows * m.Cols);
 
     /// <summary>The in-memory panel type of an eligible matrix's type.</summary>
-    private static TensorType PanelType(TensorType t) => t == TensorType.Q8_0 ? TensorType.Q8_0x8 : TensorType.Q4_Kx8;
+    private static TensorType PanelType(TensorType t) => t switch
+    {
+        TensorType.Q8_0 => TensorType.Q8_0x8,
+        TensorType.Q4_K => TensorType.Q4_Kx8,
+        _ => TensorType.Q6_Kx8,
+    };
 
     /// <summary>The weights with every eligible matrix in panels, and the buffer holding them (null when
     /// nothing was eligible); the caller owns the buffer and must keep it alive as long as the weights.</summary>
@@ -101,8 +107,10 @@ internal static unsafe partial class PanelRepacker
             Parallel.ForEach(slices, s =>
             {
                 var m = matrices[s.Matrix];
-                if (m.Type == TensorType.Q8_0) Q8Panels.Repack(m.Data, buffer.Memory + offsets[s.Matrix], m.Cols, s.Row0, s.Row1);
-                else Q4KPanels.Repack(m.Data, buffer.Memory + offsets[s.Matrix], m.Cols, s.Row0, s.Row1);
+                byte* dst = buffer.Memory + offsets[s.Matrix];
+                if (m.Type == TensorType.Q8_0) Q8Panels.Repack(m.Data, dst, m.Cols, s.Row0, s.Row1);
+                else if (m.Type == TensorType.Q4_K) Q4KPanels.Repack(m.Data, dst, m.Cols, s.Row0, s.Row1);
+                else Q6KPanels.Repack(m.Data, dst, m.Cols, s.Row0, s.Row1);
             });
             for (int i = 0; i < matrices.Count; i++)
             {

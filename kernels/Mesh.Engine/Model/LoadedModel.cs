@@ -16,8 +16,8 @@ public sealed class LoadedModel : IDisposable
     public required ModelConfig Config { get; init; }
     /// <summary>The weights as the file holds them, matrices in its mapping.</summary>
     public required LlamaWeights Weights { get; init; }
-    /// <summary>The same weights with the Q8_0 and Q4_K matrices rearranged into panels (<see cref="TensorType.Q8_0x8"/>,
-    /// <see cref="TensorType.Q4_Kx8"/>), prepared
+    /// <summary>The same weights with the Q8_0, Q4_K and Q6_K matrices rearranged into panels (<see cref="TensorType.Q8_0x8"/>,
+    /// <see cref="TensorType.Q4_Kx8"/>, <see cref="TensorType.Q6_Kx8"/>), prepared
     /// in the background after load so that startup does not wait for it. Engines switch to them between forward
     /// passes once ready, which changes no result (both layouts give the same bits). Null when there is nothing to
     /// rearrange or the loader was told not to; faulted if the rewrite failed (engines keep <see cref="Weights"/>).</summary>

@@ -11,7 +11,7 @@ public static class ModelLoader
 {
     /// <param name="path">A <c>.gguf</c> file; a Hugging Face folder (or its <c>model.safetensors</c>,
     /// index or <c>config.json</c>); or a folder holding exactly one <c>.gguf</c> file.</param>
-    /// <param name="panels">Also rewrite the Q8_0 and Q4_K matrices, in the background, into the panel layouts the CPU
+    /// <param name="panels">Also rewrite the Q8_0, Q4_K and Q6_K matrices, in the background, into the panel layouts the CPU
     /// backend decodes fastest (<see cref="LoadedModel.PanelWeights"/>: the same results, bit for bit; an anonymous
     /// copy in place of the file's pages, so resident memory stays about the file's size, but those pages are no
     /// longer shared with other processes mapping the file). False keeps every matrix in the file's mapping.</param>

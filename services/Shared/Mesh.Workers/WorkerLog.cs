@@ -48,9 +48,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 4014, Level = LogLevel.Warning, Message = "Worker {Worker} refused roles {Roles}: it can serve only {Capabilities}")]
     public static partial void RoleAssignmentRefused(this ILogger logger, WorkerId worker, string roles, string capabilities);
 
-    [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "Model {Model}: Q8_0/Q4_K matrices rearranged into panels {Milliseconds} ms after load began; engines now decode from them")]
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "Model {Model}: Q8_0/Q4_K/Q6_K matrices rearranged into panels {Milliseconds} ms after load began; engines now decode from them")]
     public static partial void PanelsReady(this ILogger logger, string model, long milliseconds);
 
-    [LoggerMessage(EventId = 4016, Level = LogLevel.Warning, Message = "Model {Model}: rearranging the Q8_0/Q4_K matrices into panels failed; engines keep the file's rows (slower decode, same results)")]
+    [LoggerMessage(EventId = 4016, Level = LogLevel.Warning, Message = "Model {Model}: rearranging the Q8_0/Q4_K/Q6_K matrices into panels failed; engines keep the file's rows (slower decode, same results)")]
     public static partial void PanelsFailed(this ILogger logger, string model, Exception exception);
 }
