@@ -30,9 +30,11 @@ internal sealed unsafe class KQuantMatMulWork(Q8Kernel kernel, bool wide) : IPar
         : _w.Type is TensorType.Q4_Kx8 or TensorType.Q6_Kx8 ? _w.Rows / Q4KPanels.Rows : (_w.Rows + PanelRows - 1) / PanelRows;
 
     /// <summary>Tokens below which a panel product runs the panel kernel token by token rather than unpacking the panels
-    /// for the batch tiles: those take ~20 µs a token on a 3072 × 768 matrix (one core) against the panel kernel's
-    /// 29–47, so from a full group of 8 on the tiles win even after unpacking.</summary>
-    private const int DirectTokens = 8;
+    /// for the batch tiles. The tiles take ~20 µs a token on a 3072 × 768 matrix (one core, from cache) against the
+    /// panel kernels' 29–47, but unpacking costs ~100 µs a product and the panel kernel re-reads a panel from L1: 8
+    /// sequences of the Q4_K_M file decode at 460–468 tok/s with the panel kernel at 8 tokens, 415–430 with the tiles
+    /// (alternating runs); at 16 and more the tiles win.</summary>
+    private const int DirectTokens = 16;
 
     /// <summary>Whether a batch of <paramref name="n"/> tokens takes the 4 × 8 VNNI tile (and so needs the
     /// activations packed).</summary>
