@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Mesh.Kernels.Cpu;
 
 namespace Mesh.Kernels.Tests;
@@ -8,44 +7,6 @@ namespace Mesh.Kernels.Tests;
 /// alone or in any batch, quantised or exact, and against the reference kernels.</summary>
 public sealed unsafe class KQuantPanelTests
 {
-    private static readonly CpuKernelOptions[] Kernels =
-    [
-        new() { Path = SimdPaths.Best, QuantizeQ8Activations = true },
-        new() { Path = SimdPaths.IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 : SimdPath.Scalar, QuantizeQ8Activations = true },
-        new() { Path = SimdPaths.IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 : SimdPath.Scalar, UseVnni = false, QuantizeQ8Activations = true },
-        new() { Path = SimdPath.Scalar, QuantizeQ8Activations = true },
-        new() { Path = SimdPaths.Best, QuantizeQ8Activations = false },
-    ];
-
-    /// <summary>A Q4_K or Q6_K matrix and the same matrix in panels.</summary>
-    private sealed class Pair : IDisposable
-    {
-        public readonly NativeMatrix Rows;
-        private readonly byte* _panels;
-        public WeightMatrix Panels { get; }
-
-        public Pair(NativeMatrix rows)
-        {
-            Rows = rows;
-            var w = rows.Matrix;
-            var panelType = w.Type == TensorType.Q4_K ? TensorType.Q4_Kx8 : TensorType.Q6_Kx8;
-            long bytes = TensorTypes.ByteSize(panelType, (long)w.Rows * w.Cols);
-            _panels = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-            if (panelType == TensorType.Q4_Kx8) Q4KPanels.Repack(w.Data, _panels, w.Cols, 0, w.Rows);
-            else Q6KPanels.Repack(w.Data, _panels, w.Cols, 0, w.Rows);
-            Panels = new WeightMatrix(_panels, w.Rows, w.Cols, panelType);
-        }
-
-        public static Pair Encoded(TensorType type, int rows, int cols, int seed) =>
-            new(new NativeMatrix(TestData.Random(rows * cols, seed), rows, cols, type));
-
-        public void Dispose()
-        {
-            NativeMemory.AlignedFree(_panels);
-            Rows.Dispose();
-        }
-    }
-
     [Theory]
     [InlineData(TensorType.Q4_K, 148)]
     [InlineData(TensorType.Q6_K, 210)]
@@ -55,7 +16,7 @@ public sealed unsafe class KQuantPanelTests
         const int rows = 16, cols = 512;
         var raw = new byte[rows * cols / 256 * TensorTypes.BlockBytes(type)];
         new Random(51).NextBytes(raw);
-        using var m = new Pair(new NativeMatrix(raw, rows, cols, type));
+        using var m = new PanelPair(new NativeMatrix(raw, rows, cols, type));
         Assert.Equal((long)panelBlockBytes * rows * 2, m.Panels.ByteLength);
         var row = new byte[m.Rows.Matrix.RowBytes];
         for (int r = 0; r < rows; r++)
@@ -80,10 +41,10 @@ public sealed unsafe class KQuantPanelTests
     public void Panels_give_the_bits_of_the_rows_on_every_kernel(TensorType type, int n, int rows)
     {
         const int cols = 512;
-        using var m = Pair.Encoded(type, rows, cols, 52);
+        using var m = PanelPair.Encoded(type, rows, cols, 52);
         var x = TestData.Random(n * cols, 53, scale: 3);
         x[5] = 40;   // an outlier
-        foreach (var o in Kernels)
+        foreach (var o in PanelPair.Kernels)
         {
             using var cpu = new CpuKernels(2, o);
             var fromRows = new float[n * rows];
@@ -103,7 +64,7 @@ public sealed unsafe class KQuantPanelTests
     public void Panels_match_the_reference_kernels_and_share_a_pass_with_rows(TensorType type)
     {
         const int rows = 24, cols = 256, n = 9;
-        using var m = Pair.Encoded(type, rows, cols, 54);
+        using var m = PanelPair.Encoded(type, rows, cols, 54);
         using var q6 = new NativeMatrix(TestData.Random(rows * cols, 55), rows, cols, TensorType.Q6_K);
         var x = TestData.Random(n * cols, 56);
         foreach (bool quantised in new[] { true, false })

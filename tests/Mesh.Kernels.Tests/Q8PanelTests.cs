@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Mesh.Kernels.Cpu;
 
 namespace Mesh.Kernels.Tests;
@@ -8,44 +7,11 @@ namespace Mesh.Kernels.Tests;
 /// against the reference kernels.</summary>
 public sealed unsafe class Q8PanelTests
 {
-    private static readonly CpuKernelOptions[] Kernels =
-    [
-        new() { Path = SimdPaths.Best, QuantizeQ8Activations = true },
-        new() { Path = SimdPaths.IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 : SimdPath.Scalar, QuantizeQ8Activations = true },
-        new() { Path = SimdPaths.IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 : SimdPath.Scalar, UseVnni = false, QuantizeQ8Activations = true },
-        new() { Path = SimdPath.Scalar, QuantizeQ8Activations = true },
-        new() { Path = SimdPaths.Best, QuantizeQ8Activations = false },
-        new() { Path = SimdPath.Scalar, QuantizeQ8Activations = false },
-    ];
-
-    /// <summary>A Q8_0 matrix and the same matrix in panels.</summary>
-    private sealed class Pair : IDisposable
-    {
-        public readonly NativeMatrix Rows;
-        private readonly byte* _panels;
-        public WeightMatrix Panels { get; }
-
-        public Pair(int rows, int cols, int seed)
-        {
-            Rows = new NativeMatrix(TestData.Random(rows * cols, seed), rows, cols, TensorType.Q8_0);
-            var w = Rows.Matrix;
-            _panels = (byte*)NativeMemory.AlignedAlloc((nuint)w.ByteLength, 64);
-            Q8Panels.Repack(w.Data, _panels, cols, 0, rows);
-            Panels = new WeightMatrix(_panels, rows, cols, TensorType.Q8_0x8);
-        }
-
-        public void Dispose()
-        {
-            NativeMemory.AlignedFree(_panels);
-            Rows.Dispose();
-        }
-    }
-
     [Fact]
     public void Repacking_keeps_every_byte_and_changes_the_layout()
     {
         const int rows = 16, cols = 96;
-        using var m = new Pair(rows, cols, 41);
+        using var m = PanelPair.Encoded(TensorType.Q8_0, rows, cols, 41);
         var row = new byte[m.Rows.Matrix.RowBytes];
         for (int r = 0; r < rows; r++)
         {
@@ -67,10 +33,10 @@ public sealed unsafe class Q8PanelTests
     public void Panels_give_the_bits_of_the_rows_on_every_kernel(int n)
     {
         const int rows = 48, cols = 320;
-        using var m = new Pair(rows, cols, 42);
+        using var m = PanelPair.Encoded(TensorType.Q8_0, rows, cols, 42);
         var x = TestData.Random(n * cols, 43, scale: 3);
         x[5] = 40;   // an outlier block
-        foreach (var o in Kernels)
+        foreach (var o in PanelPair.Kernels)
         {
             using var cpu = new CpuKernels(2, o);
             var fromRows = new float[n * rows];
@@ -88,7 +54,7 @@ public sealed unsafe class Q8PanelTests
     public void Panels_match_the_reference_kernels()
     {
         const int rows = 24, cols = 128, n = 9;
-        using var m = new Pair(rows, cols, 44);
+        using var m = PanelPair.Encoded(TensorType.Q8_0, rows, cols, 44);
         var x = TestData.Random(n * cols, 45);
         foreach (bool quantised in new[] { true, false })
         {
@@ -116,6 +82,10 @@ public sealed unsafe class Q8PanelTests
     {
         Assert.True(Q8Panels.Fits(16, 64));
         Assert.False(Q8Panels.Fits(12, 64));
+        Assert.Null(PanelLayouts.PanelType(TensorType.Q8_0, 12, 64));
+        Assert.Null(PanelLayouts.PanelType(TensorType.Q4_K, 16, 128));   // not whole super-blocks
+        Assert.Null(PanelLayouts.PanelType(TensorType.F16, 16, 64));
+        Assert.Equal(TensorType.Q6_Kx8, PanelLayouts.PanelType(TensorType.Q6_K, 16, 256));
         Assert.False(TensorTypes.IsKnown((uint)TensorType.Q8_0x8));   // never a file's type id
         Assert.True(TensorTypes.IsKnown((uint)TensorType.Q8_0));
     }

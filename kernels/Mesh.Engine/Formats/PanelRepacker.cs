@@ -29,9 +29,7 @@ internal static unsafe partial class PanelRepacker
         var matrices = new List<WeightMatrix>();
         void Consider(in WeightMatrix m)
         {
-            if (m.Type == TensorType.Q8_0 && Q8Panels.Fits(m.Rows, m.Cols) || m.Type == TensorType.Q4_K && Q4KPanels.Fits(m.Rows, m.Cols)
-                || m.Type == TensorType.Q6_K && Q6KPanels.Fits(m.Rows, m.Cols))
-                matrices.Add(m);
+            if (PanelLayouts.PanelType(m.Type, m.Rows, m.Cols) is not null) matrices.Add(m);
         }
         foreach (var l in w.Layers)
         {
@@ -70,15 +68,9 @@ internal static unsafe partial class PanelRepacker
         }
     }
 
-    private static long PanelBytes(in WeightMatrix m) => TensorTypes.ByteSize(PanelType(m.Type), (long)m.Rows * m.Cols);
+    private static TensorType PanelType(in WeightMatrix m) => PanelLayouts.PanelType(m.Type, m.Rows, m.Cols)!.Value;
 
-    /// <summary>The in-memory panel type of an eligible matrix's type.</summary>
-    private static TensorType PanelType(TensorType t) => t switch
-    {
-        TensorType.Q8_0 => TensorType.Q8_0x8,
-        TensorType.Q4_K => TensorType.Q4_Kx8,
-        _ => TensorType.Q6_Kx8,
-    };
+    private static long PanelBytes(in WeightMatrix m) => TensorTypes.ByteSize(PanelType(m), (long)m.Rows * m.Cols);
 
     /// <summary>The weights with every eligible matrix in panels, and the buffer holding them (null when
     /// nothing was eligible); the caller owns the buffer and must keep it alive as long as the weights.</summary>
@@ -107,15 +99,12 @@ internal static unsafe partial class PanelRepacker
             Parallel.ForEach(slices, s =>
             {
                 var m = matrices[s.Matrix];
-                byte* dst = buffer.Memory + offsets[s.Matrix];
-                if (m.Type == TensorType.Q8_0) Q8Panels.Repack(m.Data, dst, m.Cols, s.Row0, s.Row1);
-                else if (m.Type == TensorType.Q4_K) Q4KPanels.Repack(m.Data, dst, m.Cols, s.Row0, s.Row1);
-                else Q6KPanels.Repack(m.Data, dst, m.Cols, s.Row0, s.Row1);
+                PanelLayouts.Repack(m, buffer.Memory + offsets[s.Matrix], s.Row0, s.Row1);
             });
             for (int i = 0; i < matrices.Count; i++)
             {
                 var m = matrices[i];
-                moved[(nint)m.Data] = new WeightMatrix(buffer.Memory + offsets[i], m.Rows, m.Cols, PanelType(m.Type));
+                moved[(nint)m.Data] = new WeightMatrix(buffer.Memory + offsets[i], m.Rows, m.Cols, PanelType(m));
                 Advise(m.Data, m.ByteLength, MadvDontNeed);
             }
         }
