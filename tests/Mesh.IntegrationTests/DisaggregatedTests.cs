@@ -23,7 +23,12 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
     /// <summary>Cancellations the scheduler sent to decode-0 (seen beside the worker, by the test's own group).</summary>
     private readonly MessageLog<CancelRequest> _decodeCancels = new();
 
-    public async Task InitializeAsync() => _mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions(), subscriptions: bus => bus
+    // Leases of 9 s rather than 3: the cancel test holds decode-0's engine while ~2000 chunks flood the bus, and in a CI
+    // run (2 cores, test classes in parallel) the scheduler once restarted the request as attempt 1 with no stage
+    // failure in between — a lost worker is the only such path — so the cancel ended that attempt with 0 tokens.
+    // Nothing in this class waits for a lease to lapse.
+    public async Task InitializeAsync() => _mesh = await Harness.StartAsync(model.Path, new EmbeddedOptions(),
+        settings: new Dictionary<string, string?> { ["Mesh:Worker:ReportInterval"] = "00:00:03" }, subscriptions: bus => bus
         .Subscribe<CancelRequest>(Topics.ForWorker(Topics.Cancellations, new WorkerId("decode-0")),
             (cancel, _) => { _decodeCancels.Add(cancel); return Task.FromResult(Mesh.ServiceDefaults.Bus.HandlerResult.Success); },
             new Mesh.ServiceDefaults.Bus.SubscriptionOptions { Group = "itest" }));
