@@ -14,7 +14,8 @@ public sealed partial class InferenceEngine
     /// of this engine's <see cref="EngineOptions.KvCacheType"/>; blocks of another type are refused by
     /// their size). The streamed text starts after the first <paramref name="emittedTokens"/> generated
     /// tokens; the text of the ones after that is returned. Sampling continues at position tokens.Length with the same seed,
-    /// so the continuation equals an uninterrupted run.</summary>
+    /// so the continuation equals an uninterrupted run. With every sequence slot taken the sequence waits, its blocks
+    /// held, and joins the batch when a slot frees (a scheduler that presumed this worker lost may have sent more).</summary>
     public (long Id, string PendingText) Resume(ReadOnlySpan<int> tokens, int promptLength, int kvTokens,
         IReadOnlyList<ReadOnlyMemory<byte>> blocks, SamplingParams sampling, int emittedTokens, ulong cacheSalt = 0)
     {
@@ -52,7 +53,8 @@ public sealed partial class InferenceEngine
             string piece = seq.Decoder?.Append(seq.Tokens[promptLength + i]) ?? "";
             if (i >= emittedTokens) pending.Append(seq.Stops.Push(piece).Emit);
         }
-        _running.Add(seq);
+        if (_running.Count < _options.MaxSequences) _running.Add(seq);
+        else _waiting.Enqueue(seq);
         return (seq.Id, pending.ToString());
     }
 
@@ -63,17 +65,22 @@ public sealed partial class InferenceEngine
     /// <summary>A running sequence as it stands between two steps (checkpoints, preemption): its tokens so far
     /// (prompt then generated; the last sampled one has no K/V yet), how many of them have K/V, and the pool
     /// blocks holding those, in order. Null when the sequence is not running. The blocks belong to the sequence:
-    /// copy them (<see cref="BlockData"/>) before the next step; a full block's contents never change.</summary>
+    /// copy them (<see cref="BlockData"/>) before the next step; a full block's contents never change. A resumed
+    /// sequence still waiting for a slot has one too (the blocks it came with).</summary>
     public HeldSequence? Snapshot(long sequenceId)
     {
         foreach (var seq in _running)
-        {
-            if (seq.Id != sequenceId) continue;
-            if (seq.Finish != FinishReason.None) return null;
-            int blocks = (seq.Computed + _options.BlockSize - 1) / _options.BlockSize;
-            return new HeldSequence(seq.Id, seq.Tokens[..seq.Count], seq.PromptLength, seq.Computed, seq.BlockTable[..blocks], seq.CachedTokens);
-        }
+            if (seq.Id == sequenceId) return SnapshotOf(seq);
+        foreach (var seq in _waiting)
+            if (seq.Id == sequenceId) return SnapshotOf(seq);
         return null;
+    }
+
+    private HeldSequence? SnapshotOf(Sequence seq)
+    {
+        if (seq.Finish != FinishReason.None) return null;
+        int blocks = (seq.Computed + _options.BlockSize - 1) / _options.BlockSize;
+        return new HeldSequence(seq.Id, seq.Tokens[..seq.Count], seq.PromptLength, seq.Computed, seq.BlockTable[..blocks], seq.CachedTokens);
     }
 
     /// <summary>The K/V of one pool block as bytes: [layers, 2, blockSize, kvDim] elements of this engine's

@@ -56,6 +56,42 @@ public sealed class KvHandOffTests(TestModels models) : IClassFixture<TestModels
     }
 
     [Fact]
+    public void Resuming_more_sequences_than_slots_queues_the_rest_and_each_equals_an_uninterrupted_run()
+    {
+        // a scheduler that presumed this worker lost re-sends decodes it already runs: three resumes for two slots
+        int[][] prompts = [Prompt, [.. Prompt.Reverse()], [.. Prompt.Select(t => t + 3)]];
+        var options = new EngineOptions { Threads = 2, BlockSize = 4, MaxSequences = 2 };
+        using var straight = new InferenceEngine(ModelLoader.Load(models.Tiny), options);
+        var expected = prompts.Select(p => Generation.Run(straight, p, Sampling).Ids).ToArray();
+
+        using var first = new InferenceEngine(ModelLoader.Load(models.Tiny), options);
+        var held = prompts.Select(p =>
+        {
+            long id = first.Add(p, Sampling with { MaxTokens = 3 }, holdKv: true);
+            while (first.HasWork) first.Step();
+            var h = first.Held(id)!;
+            var blocks = h.Blocks.Select(b => (ReadOnlyMemory<byte>)first.BlockData(b).ToArray()).ToList();
+            first.ReleaseHeld(id);
+            return (h.Tokens, h.KvTokens, Blocks: blocks);
+        }).ToArray();
+
+        using var second = new InferenceEngine(ModelLoader.Load(models.Tiny), options);
+        long[] ids = [.. held.Select((h, i) => second.Resume(h.Tokens, prompts[i].Length, h.KvTokens, h.Blocks, Sampling, 2).Id)];
+        Assert.Equal(2, second.RunningCount);
+        Assert.Equal(1, second.WaitingCount);
+        // the waiting one can be checkpointed (preempted) from the blocks it came with
+        Assert.Equal(held[2].KvTokens, second.Snapshot(ids[2])!.KvTokens);
+        var got = held.Select((h, i) => h.Tokens[prompts[i].Length..].ToList()).ToArray();
+        while (second.HasWork)
+        {
+            foreach (var o in second.Step())
+                if (o.Token >= 0) got[Array.IndexOf(ids, o.SequenceId)].Add(o.Token);
+            Assert.True(second.RunningCount <= 2);
+        }
+        for (int i = 0; i < prompts.Length; i++) Assert.Equal(expected[i], got[i]);
+    }
+
+    [Fact]
     public void Resume_rejects_blocks_that_do_not_fit()
     {
         using var e = NewEngine();
