@@ -109,4 +109,22 @@ public sealed class DeliveryTests
 
         Assert.Equal(["dup/0", "dup/1", "sentinel/0"], seen.Entries.Select(m => $"{m.Envelope.RequestId}/{m.Envelope.Attempt}"));
     }
+
+    [Fact]
+    public async Task A_suspension_at_the_tokens_of_the_last_checkpoint_is_delivered_not_taken_for_its_duplicate()
+    {
+        // a preempted sequence that did not step since its periodic checkpoint is saved again, now suspended, with the
+        // same tokens: dropping that as a duplicate left the scheduler waiting for the suspension forever
+        var seen = new MessageLog<DecodeCheckpoint>();
+        await using BusHost host = await BusHost.StartAsync(bus => bus
+            .Subscribe<DecodeCheckpoint>(Topics.DecodeCheckpoints, (m, _) => { seen.Add(m); return Task.FromResult(HandlerResult.Success); }));
+
+        await host.Bus.PublishAsync(Topics.DecodeCheckpoints, Messages.Checkpoint("c1", tokens: 3, suspended: false));
+        await host.Bus.PublishAsync(Topics.DecodeCheckpoints, Messages.Checkpoint("c1", tokens: 3, suspended: true));
+        await host.Bus.PublishAsync(Topics.DecodeCheckpoints, Messages.Checkpoint("c1", tokens: 3, suspended: true));
+        await host.Bus.PublishAsync(Topics.DecodeCheckpoints, Messages.Checkpoint("sentinel", tokens: 1, suspended: false));
+        await seen.WaitForAsync(3);
+
+        Assert.Equal(["c1 False", "c1 True", "sentinel False"], seen.Entries.Select(m => $"{m.Envelope.RequestId} {m.Suspended}"));
+    }
 }

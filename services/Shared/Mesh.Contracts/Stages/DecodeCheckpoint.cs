@@ -25,5 +25,10 @@ public sealed record DecodeCheckpoint(
     WorkerId Worker,
     bool Suspended = false) : IRequestMessage
 {
-    MessagePart IRequestMessage.Part => new(ChoiceIndex, TokenIds.Length);
+    /// <summary>
+    /// Its tokens so far, doubled, plus one when suspended: the suspension of a sequence that has not stepped since its
+    /// last periodic checkpoint (same tokens) is a different delivery, not a duplicate to drop, or the scheduler would
+    /// wait for it forever.
+    /// </summary>
+    MessagePart IRequestMessage.Part => new(ChoiceIndex, 2L * TokenIds.Length + (Suspended ? 1 : 0));
 }
