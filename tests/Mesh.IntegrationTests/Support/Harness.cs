@@ -51,6 +51,8 @@ public sealed class Harness : IAsyncDisposable
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Mesh.IntegrationTests" });
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("MESH_ITEST_LOG") is { Length: > 0 } logPath)
+            builder.Logging.AddProvider(new FileLog(logPath)).SetMinimumLevel(LogLevel.Debug);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Mesh:Bus:RetryDelay"] = "00:00:00.010",
