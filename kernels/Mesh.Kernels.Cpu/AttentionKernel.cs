@@ -6,11 +6,49 @@ namespace Mesh.Kernels.Cpu;
 /// <summary>Causal attention of one token over its sequence's paged KV, head by head:
 /// scores = q·kᵀ/√d with the tile set's dot, softmax, then the V rows accumulated in position order.
 /// Per token, so a token's output does not depend on the rest of its batch. An F16 pool goes to
-/// <see cref="AttentionKernelF16{TTiles}"/>, which widens the rows and makes the same tile calls.</summary>
+/// <see cref="AttentionKernelF16{TTiles}"/>, which widens the rows and makes the same tile calls. Query heads
+/// that share a KV head go to <see cref="AttentionGroupKernel{TTiles}"/> together when the scores have room for
+/// all of them (the same bits, each KV row read once for the group).</summary>
 internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDotTiles
 {
+    /// <summary>
+    /// Heads [<paramref name="headBegin"/>, <paramref name="headEnd"/>): with grouped-query attention and
+    /// <paramref name="scores"/> of at least (heads per KV head) × <paramref name="length"/> floats, each KV head's
+    /// query heads in the range together; otherwise head by head, in <paramref name="length"/> scores.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ReadOnlySpan<float> q, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
+        Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
+    {
+        int group = heads / kvHeads;
+        bool grouped = group > 1 && (long)group * length <= scores.Length
+            && (kv.Type != KvCacheType.F16 || (headDim <= AttentionGroupKernel<TTiles>.MaxHeadDim && kv.BlockSize <= AttentionGroupKernel<TTiles>.MaxBlockRows));
+        if (!grouped)
+        {
+            Heads(q, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
+            return;
+        }
+        AttentionArguments.Check(q, kv, blockTable, length, output, scores, headDim, headBegin, headEnd);
+        fixed (float* pq = q)
+        fixed (float* po = output)
+        fixed (float* ps = scores)
+        fixed (int* table = blockTable)
+        {
+            for (int h = headBegin; h < headEnd;)
+            {
+                int kvHead = h / group, end = Math.Min(headEnd, (kvHead + 1) * group);
+                if (end - h > 1)
+                    AttentionGroupKernel<TTiles>.Run(pq, kv, table, length, po, ps, headDim, h, end, kvHead * headDim);
+                else
+                    Heads(q, kv, blockTable, length, output, scores, heads, kvHeads, headDim, h, end);
+                h = end;
+            }
+        }
+    }
+
+    /// <summary>Heads [<paramref name="headBegin"/>, <paramref name="headEnd"/>) one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Heads(ReadOnlySpan<float> q, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
         Span<float> output, Span<float> scores, int heads, int kvHeads, int headDim, int headBegin, int headEnd)
     {
         if (kv.Type == KvCacheType.F16)
@@ -146,7 +184,7 @@ internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, I
     /// <summary>The first <paramref name="count"/> rows of one head in pool block <paramref name="block"/> as F32 with
     /// row stride <paramref name="ld"/>: in place for an F32 pool, widened exactly into <paramref name="widened"/> for F16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float* Rows(in PagedKvView kv, bool values, int block, int kvOff, int count, bool half, float* widened, int headDim, out nint ld)
+    internal static float* Rows(in PagedKvView kv, bool values, int block, int kvOff, int count, bool half, float* widened, int headDim, out nint ld)
     {
         if (!half)
         {

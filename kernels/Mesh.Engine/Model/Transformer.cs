@@ -157,7 +157,10 @@ public sealed class Transformer
         private readonly int[] _runStart = new int[maxTokens];
         private readonly int[] _runLength = new int[maxTokens];
         private int _runs;
-        [ThreadStatic] private static float[]? t_scores;   // [RunTokens, maxContext]
+        /// <summary>Scores a work item can use: a run's tokens, or a single token's query heads of one KV head
+        /// (attended together, each KV row read once for the group).</summary>
+        private readonly int _scoreRows = Math.Max(RunTokens, c.Heads / c.KvHeads);
+        [ThreadStatic] private static float[]? t_scores;   // [max(RunTokens, heads per KV head), maxContext]
         private IKernels _k = null!;
         private ForwardBatch _b = null!;
         private PagedKvView _kv;
@@ -184,14 +187,14 @@ public sealed class Transformer
 
         public void Run(int begin, int end)
         {
-            if (t_scores is null || t_scores.Length < RunTokens * maxContext) t_scores = new float[RunTokens * maxContext];
+            if (t_scores is null || t_scores.Length < _scoreRows * maxContext) t_scores = new float[_scoreRows * maxContext];
             int qDim = c.QDim;
             for (int item = begin; item < end; item++)
             {
                 int run = item / c.KvHeads, g = item % c.KvHeads;
                 int t = _runStart[run], m = _runLength[run];
                 _k.AttentionRun(s.Q.AsSpan(t * qDim, m * qDim), m, _kv, _b.BlockTables[_b.SequenceOf[t]], _b.Positions[t] + 1,
-                    s.Att.AsSpan(t * qDim, m * qDim), t_scores.AsSpan(0, m * maxContext), c.Heads, c.KvHeads, c.HeadDim,
+                    s.Att.AsSpan(t * qDim, m * qDim), t_scores.AsSpan(0, (m == 1 ? _headsPerItem : m) * maxContext), c.Heads, c.KvHeads, c.HeadDim,
                     g * _headsPerItem, (g + 1) * _headsPerItem);
             }
         }

@@ -1,0 +1,84 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace Mesh.Kernels.Cpu;
+
+/// <summary>
+/// Attention of one token for the query heads that share one KV head (grouped-query attention), all together: each
+/// K and V row of the group is read — and, from an F16 pool, widened — once for every head of the group instead of
+/// once per head. Keys go through the 4 keys × 4 queries tile with the heads as its queries, values through
+/// <see cref="IDotTiles.MultiplyAddRows"/> with four heads' outputs in registers. Every (head, position) dot and
+/// every output's multiply-add sequence is <see cref="AttentionKernel{TTiles}"/>'s head-by-head one (as for the
+/// tokens of <see cref="AttentionRunKernel{TTiles}"/>), so the output is the same bit for bit.
+/// </summary>
+internal static unsafe class AttentionGroupKernel<TTiles> where TTiles : struct, IDotTiles
+{
+    /// <summary>Largest head dim an F16 pool's scratch takes (a block of 16 rows: 32 KiB).</summary>
+    public const int MaxHeadDim = 512;
+
+    /// <summary>Largest KV block an F16 pool's scratch takes.</summary>
+    public const int MaxBlockRows = 16;
+
+    /// <summary>
+    /// Heads [<paramref name="headBegin"/>, <paramref name="headEnd"/>), which all read the KV head at
+    /// <paramref name="kvOff"/> floats into a row, attend <paramref name="length"/> positions.
+    /// <paramref name="scores"/>: [heads of the group, length] floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    public static void Run(float* q, in PagedKvView kv, int* table, int length, float* output, float* scores,
+        int headDim, int headBegin, int headEnd, int kvOff)
+    {
+        int n = headEnd - headBegin, bs = kv.BlockSize;
+        bool half = kv.Type == KvCacheType.F16;
+        float scale = 1f / MathF.Sqrt(headDim);
+        long stride = (long)kv.KvDim * (half ? sizeof(ushort) : sizeof(float));
+        int rowBytes = headDim * (half ? sizeof(ushort) : sizeof(float));
+        // [16, headDim]: an F16 block's rows of this KV head, widened once for the group
+        float* widened = stackalloc float[half ? MaxBlockRows * headDim : 1];
+        float* qh = q + (long)headBegin * headDim, oh = output + (long)headBegin * headDim;
+
+        KvPrefetch.Rows(Slice(kv, false, table[0], kvOff), stride, Math.Min(bs, length), rowBytes);
+        for (int p0 = 0; p0 < length; p0 += bs)
+        {
+            int end = Math.Min(bs, length - p0), j = 0;
+            if (p0 + bs < length) KvPrefetch.Rows(Slice(kv, false, table[p0 / bs + 1], kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
+            float* k = AttentionRunKernel<TTiles>.Rows(kv, false, table[p0 / bs], kvOff, end, half, widened, headDim, out nint ld);
+            // 4 positions × 4 heads, then the heads left one by one: the same dot per (head, position)
+            for (; j + 4 <= end; j += 4)
+            {
+                int i = 0;
+                for (; i + 4 <= n; i += 4)
+                    TTiles.Tile4x4(k + j * ld, ld, qh + (long)i * headDim, headDim, headDim, scores + (long)i * length + p0 + j, length);
+                for (; i < n; i++)
+                    TTiles.Tile4x1(k + j * ld, ld, qh + (long)i * headDim, headDim, scores + (long)i * length + p0 + j, k + j * ld);
+            }
+            for (; j < end; j++)
+                for (int i = 0; i < n; i++)
+                    scores[(long)i * length + p0 + j] = TTiles.Dot(qh + (long)i * headDim, k + j * ld, headDim);
+        }
+
+        KvPrefetch.Rows(Slice(kv, true, table[0], kvOff), stride, Math.Min(bs, length), rowBytes);
+        for (int i = 0; i < n; i++)
+        {
+            var s = new Span<float>(scores + (long)i * length, length);
+            TensorPrimitives.Multiply(s, scale, s);
+            TensorPrimitives.SoftMax(s, s);
+            new Span<float>(oh + (long)i * headDim, headDim).Clear();
+        }
+        for (int p0 = 0; p0 < length; p0 += bs)
+        {
+            int end = Math.Min(bs, length - p0);
+            if (p0 + bs < length) KvPrefetch.Rows(Slice(kv, true, table[p0 / bs + 1], kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
+            float* v = AttentionRunKernel<TTiles>.Rows(kv, true, table[p0 / bs], kvOff, end, half, widened, headDim, out nint ld);
+            for (int i = 0; i < n; i += 4)
+                TTiles.MultiplyAddRows(v, ld, end, scores + (long)i * length + p0, length, Math.Min(4, n - i), oh + (long)i * headDim, headDim, headDim);
+        }
+    }
+
+    /// <summary>Where the KV head's piece of the first row of a block's keys or values starts, for prefetching.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* Slice(in PagedKvView kv, bool values, int block, int kvOff) => kv.Type == KvCacheType.F16
+        ? (byte*)((ushort*)(values ? kv.VHalf(block) : kv.KHalf(block)) + kvOff)
+        : (byte*)((values ? kv.V(block) : kv.K(block)) + kvOff);
+}
