@@ -32,17 +32,15 @@ internal static unsafe class AttentionGroupKernel<TTiles> where TTiles : struct,
         int n = headEnd - headBegin, bs = kv.BlockSize;
         bool half = kv.Type == KvCacheType.F16;
         float scale = 1f / MathF.Sqrt(headDim);
-        long stride = (long)kv.KvDim * (half ? sizeof(ushort) : sizeof(float));
-        int rowBytes = headDim * (half ? sizeof(ushort) : sizeof(float));
         // [16, headDim]: an F16 block's rows of this KV head, widened once for the group
         float* widened = stackalloc float[half ? MaxBlockRows * headDim : 1];
         float* qh = q + (long)headBegin * headDim, oh = output + (long)headBegin * headDim;
 
-        KvPrefetch.Rows(Slice(kv, false, table[0], kvOff), stride, Math.Min(bs, length), rowBytes);
+        KvPrefetch.Start(kv, false, table, length, kvOff, headDim);
         for (int p0 = 0; p0 < length; p0 += bs)
         {
             int end = Math.Min(bs, length - p0), j = 0;
-            if (p0 + bs < length) KvPrefetch.Rows(Slice(kv, false, table[p0 / bs + 1], kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
+            KvPrefetch.Block(kv, false, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
             float* k = AttentionRunKernel<TTiles>.Rows(kv, false, table[p0 / bs], kvOff, end, half, widened, headDim, out nint ld);
             // 4 positions × 4 heads, then the heads left one by one: the same dot per (head, position)
             for (; j + 4 <= end; j += 4)
@@ -58,7 +56,7 @@ internal static unsafe class AttentionGroupKernel<TTiles> where TTiles : struct,
                     scores[(long)i * length + p0 + j] = TTiles.Dot(qh + (long)i * headDim, k + j * ld, headDim);
         }
 
-        KvPrefetch.Rows(Slice(kv, true, table[0], kvOff), stride, Math.Min(bs, length), rowBytes);
+        KvPrefetch.Start(kv, true, table, length, kvOff, headDim);
         for (int i = 0; i < n; i++)
         {
             var s = new Span<float>(scores + (long)i * length, length);
@@ -69,16 +67,10 @@ internal static unsafe class AttentionGroupKernel<TTiles> where TTiles : struct,
         for (int p0 = 0; p0 < length; p0 += bs)
         {
             int end = Math.Min(bs, length - p0);
-            if (p0 + bs < length) KvPrefetch.Rows(Slice(kv, true, table[p0 / bs + 1], kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
+            KvPrefetch.Block(kv, true, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
             float* v = AttentionRunKernel<TTiles>.Rows(kv, true, table[p0 / bs], kvOff, end, half, widened, headDim, out nint ld);
             for (int i = 0; i < n; i += 4)
                 TTiles.MultiplyAddRows(v, ld, end, scores + (long)i * length + p0, length, Math.Min(4, n - i), oh + (long)i * headDim, headDim, headDim);
         }
     }
-
-    /// <summary>Where the KV head's piece of the first row of a block's keys or values starts, for prefetching.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* Slice(in PagedKvView kv, bool values, int block, int kvOff) => kv.Type == KvCacheType.F16
-        ? (byte*)((ushort*)(values ? kv.VHalf(block) : kv.KHalf(block)) + kvOff)
-        : (byte*)((values ? kv.V(block) : kv.K(block)) + kvOff);
 }

@@ -69,20 +69,18 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
             {
                 int kvOff = h / group * headDim;
                 float* qh = pq + h * headDim;
-                long stride = (long)kv.KvDim * sizeof(float);
-                int rowBytes = headDim * sizeof(float);
-                KvPrefetch.Rows((byte*)(kv.K(table[0]) + kvOff), stride, Math.Min(bs, length), rowBytes);
+                KvPrefetch.Start(kv, false, table, length, kvOff, headDim);
                 for (int p0 = 0; p0 < length; p0 += bs)
                 {
                     float* k = kv.K(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0), j = 0;
-                    if (p0 + bs < length) KvPrefetch.Rows((byte*)(kv.K(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
+                    KvPrefetch.Block(kv, false, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
                     // four positions at a time through the decode tile: the same dot per position
                     for (; j + 4 <= end; j += 4)
                         TTiles.Tile4x1(k + (long)j * kv.KvDim, kv.KvDim, qh, headDim, ps + p0 + j, k + (long)(j + 4) * kv.KvDim);
                     for (; j < end; j++) ps[p0 + j] = TTiles.Dot(qh, k + (long)j * kv.KvDim, headDim);
                 }
-                KvPrefetch.Rows((byte*)(kv.V(table[0]) + kvOff), stride, Math.Min(bs, length), rowBytes);
+                KvPrefetch.Start(kv, true, table, length, kvOff, headDim);
                 TensorPrimitives.Multiply(s, scale, s);
                 TensorPrimitives.SoftMax(s, s);
                 float* oh = po + h * headDim;
@@ -91,7 +89,7 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
                 {
                     float* v = kv.V(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0);
-                    if (p0 + bs < length) KvPrefetch.Rows((byte*)(kv.V(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
+                    KvPrefetch.Block(kv, true, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
                     TTiles.MultiplyAddRows(v, kv.KvDim, end, ps + p0, 0, 1, oh, 0, headDim);
                 }
             }

@@ -44,14 +44,12 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
             {
                 int kvOff = h / group * headDim;
                 float* qh = pq + h * headDim;
-                long stride = (long)kv.KvDim * sizeof(ushort);
-                int rowBytes = headDim * sizeof(ushort);
-                KvPrefetch.Rows((byte*)((ushort*)kv.KHalf(table[0]) + kvOff), stride, Math.Min(bs, length), rowBytes);
+                KvPrefetch.Start(kv, false, table, length, kvOff, headDim);
                 for (int p0 = 0; p0 < length; p0 += bs)
                 {
                     ushort* k = (ushort*)kv.KHalf(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0), j = 0;
-                    if (p0 + bs < length) KvPrefetch.Rows((byte*)((ushort*)kv.KHalf(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
+                    KvPrefetch.Block(kv, false, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
                     // four positions at a time through the decode tile: the same dot per position
                     for (; j + Rows <= end; j += Rows)
                         TTiles.F16Tile4x1(k + (long)j * kv.KvDim, kv.KvDim, qh, headDim, ps + p0 + j, rows);
@@ -61,7 +59,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                         ps[p0 + j] = TTiles.Dot(qh, rows, headDim);
                     }
                 }
-                KvPrefetch.Rows((byte*)((ushort*)kv.VHalf(table[0]) + kvOff), stride, Math.Min(bs, length), rowBytes);
+                KvPrefetch.Start(kv, true, table, length, kvOff, headDim);
                 TensorPrimitives.Multiply(s, scale, s);
                 TensorPrimitives.SoftMax(s, s);
                 float* oh = po + h * headDim;
@@ -70,7 +68,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                 {
                     ushort* v = (ushort*)kv.VHalf(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0);
-                    if (p0 + bs < length) KvPrefetch.Rows((byte*)((ushort*)kv.VHalf(table[p0 / bs + 1]) + kvOff), stride, Math.Min(bs, length - p0 - bs), rowBytes);
+                    KvPrefetch.Block(kv, true, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
                     TTiles.F16MultiplyAddRows(v, kv.KvDim, end, ps + p0, oh, headDim, rows);
                 }
             }
