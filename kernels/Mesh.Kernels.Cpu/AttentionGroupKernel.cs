@@ -13,12 +13,6 @@ namespace Mesh.Kernels.Cpu;
 /// </summary>
 internal static unsafe class AttentionGroupKernel<TTiles> where TTiles : struct, IDotTiles
 {
-    /// <summary>Largest head dim an F16 pool's scratch takes (a block of 16 rows: 32 KiB).</summary>
-    public const int MaxHeadDim = 512;
-
-    /// <summary>Largest KV block an F16 pool's scratch takes.</summary>
-    public const int MaxBlockRows = 16;
-
     /// <summary>
     /// Heads [<paramref name="headBegin"/>, <paramref name="headEnd"/>), which all read the KV head at
     /// <paramref name="kvOff"/> floats into a row, attend <paramref name="length"/> positions.
@@ -33,7 +27,7 @@ internal static unsafe class AttentionGroupKernel<TTiles> where TTiles : struct,
         bool half = kv.Type == KvCacheType.F16;
         float scale = 1f / MathF.Sqrt(headDim);
         // [16, headDim]: an F16 block's rows of this KV head, widened once for the group
-        float* widened = stackalloc float[half ? MaxBlockRows * headDim : 1];
+        float* widened = stackalloc float[half ? AttentionKernelF16<TTiles>.BlockRows * headDim : 1];
         float* qh = q + (long)headBegin * headDim, oh = output + (long)headBegin * headDim;
 
         KvPrefetch.Start(kv, false, table, length, kvOff, headDim);

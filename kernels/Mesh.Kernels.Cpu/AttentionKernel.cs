@@ -22,7 +22,7 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
     {
         int group = heads / kvHeads;
         bool grouped = group > 1 && (long)group * length <= scores.Length
-            && (kv.Type != KvCacheType.F16 || (headDim <= AttentionGroupKernel<TTiles>.MaxHeadDim && kv.BlockSize <= AttentionGroupKernel<TTiles>.MaxBlockRows));
+            && (kv.Type != KvCacheType.F16 || AttentionKernelF16<TTiles>.ScratchFits(headDim, kv.BlockSize));
         if (!grouped)
         {
             Heads(q, kv, blockTable, length, output, scores, heads, kvHeads, headDim, headBegin, headEnd);
@@ -106,9 +106,6 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
 /// so each token's output equals its output alone, bit for bit.</summary>
 internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, IDotTiles
 {
-    /// <summary>Largest head dim an F16 pool's scratch takes (a block of 16 rows: 32 KiB).</summary>
-    private const int MaxHeadDim = 512;
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     public static void Run(ReadOnlySpan<float> q, int queries, in PagedKvView kv, ReadOnlySpan<int> blockTable, int length,
@@ -124,12 +121,11 @@ internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, I
         }
         AttentionArguments.Check(q, kv, blockTable, last, output, scores, headDim, headBegin, headEnd);
         bool half = kv.Type == KvCacheType.F16;
-        if (half && (headDim > MaxHeadDim || kv.BlockSize > 16))
-            throw new ArgumentException($"F16 KV attention takes head dims up to {MaxHeadDim} and blocks up to 16 rows, got {headDim} and {kv.BlockSize}");
+        if (half) AttentionKernelF16<TTiles>.CheckScratch(headDim, kv.BlockSize);
         int group = heads / kvHeads, bs = kv.BlockSize;
         float scale = 1f / MathF.Sqrt(headDim);
         // [16, headDim]: an F16 block's rows of this head, widened
-        float* widened = stackalloc float[half ? 16 * headDim : 1];
+        float* widened = stackalloc float[half ? AttentionKernelF16<TTiles>.BlockRows * headDim : 1];
         fixed (float* pq = q)
         fixed (float* po = output)
         fixed (float* ps = scores)

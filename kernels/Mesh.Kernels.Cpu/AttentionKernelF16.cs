@@ -15,11 +15,21 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
     /// <summary>Keys per decode tile.</summary>
     private const int Rows = 4;
 
-    /// <summary>Rows the stack scratch holds: a KV block of up to 16 positions.</summary>
-    private const int BlockRows = 16;
+    /// <summary>Rows an F16 attention kernel's stack scratch holds: a KV block of up to 16 positions.</summary>
+    internal const int BlockRows = 16;
 
-    /// <summary>Largest head dim the stack scratch takes (16 · 512 floats = 32 KiB).</summary>
-    private const int MaxHeadDim = 512;
+    /// <summary>Largest head dim an F16 attention kernel's stack scratch takes (16 · 512 floats = 32 KiB).</summary>
+    internal const int MaxHeadDim = 512;
+
+    /// <summary>Whether a block of this pool, widened, fits the stack scratch of [<see cref="BlockRows"/>, headDim].</summary>
+    internal static bool ScratchFits(int headDim, int blockSize) => headDim <= MaxHeadDim && blockSize <= BlockRows;
+
+    /// <summary>Refuses a pool whose blocks would not fit the scratch.</summary>
+    internal static void CheckScratch(int headDim, int blockSize)
+    {
+        if (!ScratchFits(headDim, blockSize))
+            throw new ArgumentException($"F16 KV attention takes head dims up to {MaxHeadDim} and blocks up to {BlockRows} rows, got {headDim} and {blockSize}");
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
@@ -28,8 +38,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
     {
         if (kv.Type != KvCacheType.F16) throw new ArgumentException($"the F16 attention kernel was given a {kv.Type} KV pool");
         AttentionArguments.Check(q, kv, blockTable, length, output, scores, headDim, headBegin, headEnd);
-        if (headDim > MaxHeadDim || kv.BlockSize > BlockRows)
-            throw new ArgumentException($"F16 KV attention takes head dims up to {MaxHeadDim} and blocks up to {BlockRows} rows, got {headDim} and {kv.BlockSize}");
+        CheckScratch(headDim, kv.BlockSize);
         int group = heads / kvHeads, bs = kv.BlockSize;
         float scale = 1f / MathF.Sqrt(headDim);
         var s = scores[..length];

@@ -44,18 +44,7 @@ public sealed unsafe class KQuantPanelTests
         using var m = PanelPair.Encoded(type, rows, cols, 52);
         var x = TestData.Random(n * cols, 53, scale: 3);
         x[5] = 40;   // an outlier
-        foreach (var o in PanelPair.Kernels)
-        {
-            using var cpu = new CpuKernels(2, o);
-            var fromRows = new float[n * rows];
-            var fromPanels = new float[n * rows];
-            cpu.MatMul(m.Rows.Matrix, x, fromRows, n);
-            cpu.MatMul(m.Panels, x, fromPanels, n);
-            Assert.Equal(fromRows, fromPanels);
-            var alone = new float[rows];
-            cpu.MatMul(m.Panels, x.AsSpan((n - 1) * cols, cols), alone, 1);
-            Assert.Equal(fromRows.AsSpan((n - 1) * rows, rows).ToArray(), alone);
-        }
+        m.AssertRowsBitsOnEveryKernel(x, n);
     }
 
     [Theory]
@@ -69,22 +58,8 @@ public sealed unsafe class KQuantPanelTests
         var x = TestData.Random(n * cols, 56);
         foreach (bool quantised in new[] { true, false })
         {
-            var reference = new ReferenceKernels(quantised);
-            var fromRows = new float[n * rows];
-            var fromPanels = new float[n * rows];
-            reference.MatMul(m.Rows.Matrix, x, fromRows, n);
-            reference.MatMul(m.Panels, x, fromPanels, n);
-            Assert.Equal(fromRows, fromPanels);
             using var cpu = new CpuKernels(2, new CpuKernelOptions { QuantizeQ8Activations = quantised });
-            var y = new float[n * rows];
-            cpu.MatMul(m.Panels, x, y, n);
-            if (quantised) Assert.Equal(fromPanels, y);
-            else Assert.True(TestData.Nmse(fromPanels, y) < 1e-10, $"nmse {TestData.Nmse(fromPanels, y)}");
-            var row = new float[cols];
-            var expectedRow = new float[cols];
-            reference.ReadRow(m.Rows.Matrix, 13, expectedRow);
-            cpu.ReadRow(m.Panels, 13, row);
-            Assert.Equal(expectedRow, row);
+            var y = m.AssertMatchesReference(cpu, quantised, x, n);
             // a Q4_K_M layer: panels and Q6_K rows in one shared pass
             var a = new float[n * rows];
             var b = new float[n * rows];

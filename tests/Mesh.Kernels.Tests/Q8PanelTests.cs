@@ -36,18 +36,7 @@ public sealed unsafe class Q8PanelTests
         using var m = PanelPair.Encoded(TensorType.Q8_0, rows, cols, 42);
         var x = TestData.Random(n * cols, 43, scale: 3);
         x[5] = 40;   // an outlier block
-        foreach (var o in PanelPair.Kernels)
-        {
-            using var cpu = new CpuKernels(2, o);
-            var fromRows = new float[n * rows];
-            var fromPanels = new float[n * rows];
-            cpu.MatMul(m.Rows.Matrix, x, fromRows, n);
-            cpu.MatMul(m.Panels, x, fromPanels, n);
-            Assert.Equal(fromRows, fromPanels);
-            var alone = new float[rows];
-            cpu.MatMul(m.Panels, x.AsSpan((n - 1) * cols, cols), alone, 1);
-            Assert.Equal(fromRows.AsSpan((n - 1) * rows, rows).ToArray(), alone);
-        }
+        m.AssertRowsBitsOnEveryKernel(x, n);
     }
 
     [Fact]
@@ -58,22 +47,8 @@ public sealed unsafe class Q8PanelTests
         var x = TestData.Random(n * cols, 45);
         foreach (bool quantised in new[] { true, false })
         {
-            var reference = new ReferenceKernels(quantised);
-            var fromRows = new float[n * rows];
-            var fromPanels = new float[n * rows];
-            reference.MatMul(m.Rows.Matrix, x, fromRows, n);
-            reference.MatMul(m.Panels, x, fromPanels, n);
-            Assert.Equal(fromRows, fromPanels);
             using var cpu = new CpuKernels(2, new CpuKernelOptions { QuantizeQ8Activations = quantised });
-            var y = new float[n * rows];
-            cpu.MatMul(m.Panels, x, y, n);
-            if (quantised) Assert.Equal(fromPanels, y);   // the integer path is exact: same bits as the reference
-            else Assert.True(TestData.Nmse(fromPanels, y) < 1e-10, $"nmse {TestData.Nmse(fromPanels, y)}");
-            var row = new float[cols];
-            var expectedRow = new float[cols];
-            reference.ReadRow(m.Rows.Matrix, 13, expectedRow);
-            cpu.ReadRow(m.Panels, 13, row);
-            Assert.Equal(expectedRow, row);
+            m.AssertMatchesReference(cpu, quantised, x, n);
         }
     }
 
