@@ -122,9 +122,10 @@ public sealed class KestrelDataPlaneTests : IAsyncLifetime
 
         Assert.True(read!.Value.Span.SequenceEqual(data));
         // One block-sized array each way (the server's stored copy on put, the client's result on get); a second
-        // buffering of the body would add another 4 MiB.
-        Assert.InRange(put, LargeBlock, LargeBlock + LargeBlock / 4);
-        Assert.InRange(get, LargeBlock, LargeBlock + LargeBlock / 4);
+        // buffering of the body would add another 4 MiB. The rest is HTTP framing and whatever else the process
+        // allocated meanwhile (the counter is process-wide): 70-520 KB here, 1.1 MB once on a busy CI machine.
+        Assert.InRange(put, LargeBlock, LargeBlock + LargeBlock / 2);
+        Assert.InRange(get, LargeBlock, LargeBlock + LargeBlock / 2);
     }
 
     [Fact]
