@@ -108,12 +108,27 @@ public sealed unsafe class KvBlockPool : IDisposable
         _byHash[hash] = block;
     }
 
-    /// <summary>Drops one reference; at zero the block joins the free queue (keeping its hash, so a
-    /// later request with the same prefix can still revive it).</summary>
+    /// <summary>Drops one reference; at zero the block joins the free queue. A registered block goes to the tail,
+    /// keeping its hash, so a later request with the same prefix can still revive it until it is the oldest. An
+    /// unregistered one holds nothing worth keeping and goes to the head, to be handed out next: its pages are
+    /// mapped already, so the pool's resident memory grows with the most KV ever in use at once rather than with
+    /// every block handed out, and the next sequence does not pay the first-touch page faults of a fresh block
+    /// (a 2 MiB page needing compaction took ~4 ms to fault in here, in the engine's step).</summary>
     public void Release(int block)
     {
         if (_refCount[block] <= 0) throw new InvalidOperationException($"KV block {block} released more often than acquired");
-        if (--_refCount[block] == 0) PushTail(block);
+        if (--_refCount[block] != 0) return;
+        if (_hash[block] == 0) PushHead(block);
+        else PushTail(block);
+    }
+
+    private void PushHead(int b)
+    {
+        _prev[b] = -1;
+        _next[b] = _head;
+        if (_head >= 0) _prev[_head] = b; else _tail = b;
+        _head = b;
+        FreeCount++;
     }
 
     private void PushTail(int b)

@@ -5,16 +5,20 @@ namespace Mesh.Engine.Tests.KvCache;
 public sealed class KvBlockPoolTests
 {
     [Fact]
-    public void Allocates_in_queue_order_and_frees_to_the_tail()
+    public void Allocates_in_queue_order_reusing_unregistered_blocks_first_and_keeping_registered_ones_longest()
     {
         using var pool = new KvBlockPool(blockCount: 6, blockSize: 4, layers: 1, kvDim: 2);
         Assert.Equal([0, 1, 2, 3, 4, 5], pool.FreeQueue());
         int a = pool.Allocate(), b = pool.Allocate(), c = pool.Allocate();
         Assert.Equal((0, 1, 2), (a, b, c));
         Assert.Equal(3, pool.FreeCount);
-        pool.Release(b);
+        pool.Register(c, 0x77UL);
+        pool.Release(c);                       // cached: the tail, handed out last
+        pool.Release(b);                       // nothing to keep: the head, handed out next
         pool.Release(a);
-        Assert.Equal([3, 4, 5, 1, 0], pool.FreeQueue());
+        Assert.Equal([0, 1, 3, 4, 5, 2], pool.FreeQueue());
+        Assert.Equal(0, pool.Allocate());      // the block just freed, not a block never touched
+        Assert.Equal(c, pool.Acquire(0x77UL));
     }
 
     [Fact]
