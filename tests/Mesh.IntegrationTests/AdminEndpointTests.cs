@@ -23,7 +23,7 @@ public sealed class AdminEndpointTests(TinyModel model) : IClassFixture<TinyMode
 
         JsonElement drained = await PostAsync(mesh, "/admin/workers/prefill-0/drain", HttpStatusCode.OK);
         Assert.Equal("draining", drained.GetProperty("state").GetString());
-        await Task.Delay(400);   // a report saying so reaches the scheduler
+        await mesh.SchedulerSeesAsync("prefill-0", w => w.Draining);   // a report saying so reached the scheduler
         (long before, _) = await mesh.ComputedAsync("prefill-0");
         for (int i = 0; i < 3; i++)
         {
@@ -61,14 +61,24 @@ public sealed class AdminEndpointTests(TinyModel model) : IClassFixture<TinyMode
             RequestReplies replies = await mesh.RunAsync(Harness.Request(new TokenPrompt(TinyModel.Prompt(i, 20)), new SamplingParameters(MaxTokens: 6, Seed: 1)));
             Assert.IsType<Completed>(await replies.End);
         }
-        await Task.Delay(300);   // a scheduler tick publishes the queue depths
+        string[] expected =
+        [
+            "mesh_scheduler_ttft_seconds_count",
+            "mesh_scheduler_tpot_seconds_count",
+            "mesh_scheduler_finished_total{otel_scope_name=\"Mesh.Scheduler\",met_targets=",
+            "mesh_scheduler_queue_depth{otel_scope_name=\"Mesh.Scheduler\",stage=\"waiting\"} 0",
+        ];
 
-        string metrics = await mesh.Http.GetStringAsync("/metrics");
+        // the queue depths appear once a scheduler tick has published them
+        string metrics = "";
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!expected.All(e => metrics.Contains(e, StringComparison.Ordinal)) && !timeout.IsCancellationRequested)
+        {
+            metrics = await mesh.Http.GetStringAsync("/metrics");
+            await Task.Delay(50);
+        }
 
-        Assert.Contains("mesh_scheduler_ttft_seconds_count", metrics, StringComparison.Ordinal);
-        Assert.Contains("mesh_scheduler_tpot_seconds_count", metrics, StringComparison.Ordinal);
-        Assert.Contains("mesh_scheduler_finished_total{otel_scope_name=\"Mesh.Scheduler\",met_targets=", metrics, StringComparison.Ordinal);
-        Assert.Contains("mesh_scheduler_queue_depth{otel_scope_name=\"Mesh.Scheduler\",stage=\"waiting\"} 0", metrics, StringComparison.Ordinal);
+        Assert.All(expected, e => Assert.Contains(e, metrics, StringComparison.Ordinal));
     }
 
     private static async Task<JsonElement> GetAsync(Harness mesh, string path)

@@ -28,7 +28,9 @@ public sealed class ElasticRolesTests(TinyModel model) : IClassFixture<TinyModel
         SamplingParameters sampling = new(MaxTokens: 12, Temperature: 0.9f, Seed: 5, IgnoreEos: true);
         EngineWorker prefill = await mesh.WorkerAsync("prefill-0");
         EngineWorker[] decoders = [await mesh.WorkerAsync("decode-0"), await mesh.WorkerAsync("decode-1")];
-        await Task.Delay(500);   // every worker has reported (and shown it can serve both stages)
+        // every worker has reported, and shown it can serve both stages
+        foreach (string id in new[] { "prefill-0", "decode-0", "decode-1" })
+            await mesh.SchedulerSeesAsync(id, w => w.Can(WorkerRole.Prefill) && w.Can(WorkerRole.Decode));
 
         // The prefill engine is held still, so the prompts sent to it queue there.
         using var hold = new SemaphoreSlim(0);

@@ -2,6 +2,8 @@ using Mesh.Contracts;
 using Mesh.Gateway;
 using Mesh.Host;
 using Mesh.KvCache;
+using Mesh.Scheduler.Lifecycle;
+using Mesh.Scheduler.Placement;
 using Mesh.ServiceDefaults;
 using Mesh.ServiceDefaults.Bus;
 using Mesh.Workers.Hosting;
@@ -92,6 +94,22 @@ public sealed class Harness : IAsyncDisposable
     /// <summary>An engine worker of the harness, by id (<c>prefill-0</c>, <c>decode-0</c>, <c>worker-0</c>).</summary>
     public Task<EngineWorker> WorkerAsync(string id) =>
         _app.Services.GetRequiredService<WorkerRegistry>().GetAsync(new WorkerId(id), CancellationToken.None);
+
+    /// <summary>
+    /// Waits until the scheduler's view of <paramref name="worker"/> (built from its load reports) satisfies
+    /// <paramref name="seen"/>: what a test needs the scheduler to know before it sends work, instead of a sleep
+    /// sized for a quiet machine. Read from the test's thread while the scheduler writes it, so a read that races
+    /// a worker's first report is simply asked again.
+    /// </summary>
+    public Task<WorkerView> SchedulerSeesAsync(string worker, Func<WorkerView, bool> seen)
+    {
+        var id = new WorkerId(worker);
+        return Poll.UntilAsync(() =>
+        {
+            try { return _app.Services.GetRequiredService<SchedulerCore>().Workers.Find(id) is { } view && seen(view) ? view : null; }
+            catch (InvalidOperationException) { return null; }
+        });
+    }
 
     /// <summary>Prompt tokens the worker's engine computed (not served from its prefix cache) and decode tokens, so far.</summary>
     public async Task<(long Prefill, long Decode)> ComputedAsync(string worker) =>
