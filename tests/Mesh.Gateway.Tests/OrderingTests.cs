@@ -116,6 +116,28 @@ public sealed class OrderingTests
     }
 
     [Fact]
+    public async Task A_choice_cancelled_after_a_restart_counts_the_tokens_the_client_already_received()
+    {
+        await using GatewayHost host = await GatewayHost.StartAsync();
+        // attempt 0 streamed three tokens, its worker died; attempt 1 restarted from the prompt and was cancelled
+        // before generating anything, so its completion counts none
+        host.Backend.Script = r =>
+        [
+            ScriptedReplies.Chunk(r, 0, 0, "A"),
+            ScriptedReplies.Chunk(r, 0, 1, "B"),
+            ScriptedReplies.Chunk(r, 0, 2, "C"),
+            ScriptedReplies.Done(r, 0, FinishReason.Cancelled, 3, 0, attempt: 1),
+        ];
+
+        (HttpStatusCode status, JsonElement body) = await Http.PostAsync(host.Client, "/v1/completions", """{"model":"tiny","prompt":"x"}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("ABC", body.GetProperty("choices")[0].GetProperty("text").GetString());
+        Assert.Equal(3, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Equal(6, body.GetProperty("usage").GetProperty("total_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task A_full_reply_queue_is_redelivered_and_the_text_still_arrives_whole_and_in_order()
     {
         await using GatewayHost host = await GatewayHost.StartAsync(new Dictionary<string, string?>

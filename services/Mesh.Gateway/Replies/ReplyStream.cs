@@ -109,7 +109,7 @@ internal sealed class ReplyStream : IAsyncDisposable
             if (choice.TryFinish())
             {
                 _open--;
-                yield return new ReplyEvent(ReplyEventKind.Finished, index, null, choice.Completion);
+                yield return new ReplyEvent(ReplyEventKind.Finished, index, null, choice.Billed());
             }
         }
         _settled = true;
@@ -166,6 +166,19 @@ internal sealed class ReplyStream : IAsyncDisposable
 
         /// <summary>Whether <see cref="ReplyEventKind.Finished"/> was yielded.</summary>
         public bool Finished;
+
+        /// <summary>
+        /// The completion with at least the tokens the client was sent. A decode restarted from the prompt (its worker
+        /// failed) and then cancelled reports only what the new attempt generated, possibly none, while the client
+        /// already received the first attempt's tokens.
+        /// </summary>
+        public Completed Billed()
+        {
+            Completed done = Completion!;
+            return DeliveredTokens > done.Usage.CompletionTokens
+                ? done with { Usage = done.Usage with { CompletionTokens = (int)DeliveredTokens } }
+                : done;
+        }
 
         /// <summary>
         /// Complete once the completion arrived and the chunks are all through: the last chunk (the one with a
