@@ -38,13 +38,7 @@ internal static unsafe class AttentionGroupKernel<TTiles> where TTiles : struct,
             float* k = AttentionRunKernel<TTiles>.Rows(kv, false, table[p0 / bs], kvOff, end, half, widened, headDim, out nint ld);
             // 4 positions × 4 heads, then the heads left one by one: the same dot per (head, position)
             for (; j + 4 <= end; j += 4)
-            {
-                int i = 0;
-                for (; i + 4 <= n; i += 4)
-                    TTiles.Tile4x4(k + j * ld, ld, qh + (long)i * headDim, headDim, headDim, scores + (long)i * length + p0 + j, length);
-                for (; i < n; i++)
-                    TTiles.Tile4x1(k + j * ld, ld, qh + (long)i * headDim, headDim, scores + (long)i * length + p0 + j, k + j * ld);
-            }
+                AttentionRunKernel<TTiles>.FourKeys(k + j * ld, ld, qh, headDim, n, headDim, scores + p0 + j, length);
             for (; j < end; j++)
                 for (int i = 0; i < n; i++)
                     scores[(long)i * length + p0 + j] = TTiles.Dot(qh + (long)i * headDim, k + j * ld, headDim);

@@ -141,13 +141,7 @@ internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, I
                     float* k = Rows(kv, false, table[p0 / bs], kvOff, end, half, widened, headDim, out nint ld);
                     // positions every query attends: 4 keys × 4 queries, then the queries left one by one
                     for (; j + 4 <= shared; j += 4)
-                    {
-                        int i = 0;
-                        for (; i + 4 <= queries; i += 4)
-                            TTiles.Tile4x4(k + j * ld, ld, qh + (long)i * qDim, qDim, headDim, ps + (long)i * sStride + p0 + j, sStride);
-                        for (; i < queries; i++)
-                            TTiles.Tile4x1(k + j * ld, ld, qh + (long)i * qDim, headDim, ps + (long)i * sStride + p0 + j, k + j * ld);
-                    }
+                        FourKeys(k + j * ld, ld, qh, qDim, queries, headDim, ps + p0 + j, sStride);
                     // the rest: position P for the queries that reach it (P < length + i)
                     for (; j < end; j++)
                         for (int i = Math.Max(0, p0 + j - length + 1); i < queries; i++)
@@ -173,6 +167,23 @@ internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, I
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Scores of the 4 keys at <paramref name="k"/> (row stride <paramref name="ld"/>) for <paramref name="queries"/>
+    /// queries <paramref name="qStride"/> floats apart, into <paramref name="scores"/> (a query's 4 scores
+    /// <paramref name="sStride"/> floats after the previous query's): 4 keys × 4 queries through the tile, then the
+    /// queries left one by one — the same dot per (query, key) either way. The queries are a run's tokens here, a KV
+    /// head's query heads in <see cref="AttentionGroupKernel{TTiles}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void FourKeys(float* k, nint ld, float* q, nint qStride, int queries, int headDim, float* scores, nint sStride)
+    {
+        int i = 0;
+        for (; i + 4 <= queries; i += 4)
+            TTiles.Tile4x4(k, ld, q + i * qStride, qStride, headDim, scores + i * sStride, sStride);
+        for (; i < queries; i++)
+            TTiles.Tile4x1(k, ld, q + i * qStride, headDim, scores + i * sStride, k);
     }
 
     /// <summary>The first <paramref name="count"/> rows of one head in pool block <paramref name="block"/> as F32 with
