@@ -11,7 +11,11 @@ internal static class MeshLogging
     /// <summary>
     /// Serilog as the logging provider: settings from the <c>Serilog</c> configuration section, log-context
     /// enrichment, an <c>Application</c> property; when the section names no sinks, the console: plain text in
-    /// Development, compact JSON (one structured event per line) elsewhere.
+    /// Development, compact JSON (one structured event per line) elsewhere. Each host owns its logger and leaves the
+    /// static <c>Serilog.Log.Logger</c> alone: by default Serilog makes the static logger the one every host logs
+    /// through and disposes it with the first host that stops, under the others still running in the same process
+    /// (test classes run hosts side by side: the likely cause of the ObjectDisposedException one test class's host cleanup
+    /// hit once, not reproduced since).
     /// </summary>
     public static void AddMeshSerilog(this IHostApplicationBuilder builder, string applicationName)
     {
@@ -29,6 +33,6 @@ internal static class MeshLogging
                 logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {Properties:j}{NewLine}{Exception}");
             else
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-        });
+        }, preserveStaticLogger: true);
     }
 }
