@@ -3,7 +3,9 @@ using Mesh.Kernels;
 namespace Mesh.Kernels.Cpu;
 
 /// <summary>One persistent set of threads sized to the cores. The calling thread takes part in every
-/// run; items are handed out in shrinking chunks through one atomic counter, so the hot loop takes no lock.
+/// run; each thread starts on a contiguous share of the items and claims it front to back, and a thread that is
+/// done takes the back half of the largest share left, all by compare-and-swap, so the hot loop takes no lock and
+/// each thread streams its part of a weight matrix from one place instead of chunks interleaved with another's.
 /// Helpers wait for the next run by spinning on a generation counter for a short while (decode issues
 /// a run every few microseconds) and then sleep on a monitor. Runs are not re-entrant: exactly one
 /// thread (the engine loop) calls <see cref="Run"/>.</summary>
@@ -22,11 +24,15 @@ public sealed class WorkerPool : IDisposable
     private int _sleepers;
     /// <summary>The run in progress; written before the generation bump, read by helpers after it.</summary>
     private IParallelWork? _work;
-    private int _count;
     /// <summary>Smallest chunk of the current run.</summary>
     private int _grain;
-    /// <summary>Next unclaimed item; advanced by compare-and-swap.</summary>
-    private int _next;
+    /// <summary>Each thread's unclaimed items of the current run, (begin &lt;&lt; 32) | end, one per
+    /// <see cref="Stride"/> longs (its own cache lines); slot 0 is the caller's, slot i helper i's. Changed only by
+    /// compare-and-swap: the owner claims from the front, a thread with nothing left takes the back half.</summary>
+    private readonly long[] _ranges;
+    private const int Stride = 16;
+    /// <summary>An owner claims this fraction of what it has left at a time (at least the grain).</summary>
+    private const int Slices = 4;
     /// <summary>Helpers that joined the current run and have not left it.</summary>
     private int _active;
     /// <summary>The generation whose run no longer admits helpers: set by the caller once every item
@@ -41,10 +47,12 @@ public sealed class WorkerPool : IDisposable
     public WorkerPool(int threads)
     {
         Threads = Math.Max(1, threads);
+        _ranges = new long[Threads * Stride];
         _threads = new Thread[Threads - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
-            _threads[i] = new Thread(Loop) { IsBackground = true, Name = $"mesh-worker-{i + 1}" };
+            int slot = i + 1;
+            _threads[i] = new Thread(() => Loop(slot)) { IsBackground = true, Name = $"mesh-worker-{slot}" };
             _threads[i].Start();
         }
     }
@@ -60,14 +68,15 @@ public sealed class WorkerPool : IDisposable
             return;
         }
         _work = work;
-        _count = count;
         _grain = Math.Max(1, grain);
-        _next = 0;
         _fault = null;
+        // contiguous shares, so each thread streams its part of a matrix from one start address
+        for (int t = 0; t < Threads; t++)
+            Volatile.Write(ref _ranges[t * Stride], Pack((int)((long)count * t / Threads), (int)((long)count * (t + 1) / Threads)));
         long generation = Interlocked.Increment(ref _generation);
         WakeSleepers();
         // a fault here must still wait for the helpers, or they would run into the next run
-        try { Drain(); }
+        try { Drain(0); }
         catch (Exception ex) { Interlocked.CompareExchange(ref _fault, ex, null); }
         // every item is claimed: close the run, then wait only for helpers that joined it (a helper
         // counts itself in before it re-checks _closed, and this closes before it reads the count)
@@ -92,24 +101,59 @@ public sealed class WorkerPool : IDisposable
         lock (_gate) Monitor.PulseAll(_gate);
     }
 
-    /// <summary>Claims and runs chunks until none is left. Guided: a chunk is the unclaimed items over
-    /// twice the thread count (at least the grain), so chunks start large and shrink toward the end and
-    /// the threads finish within a small chunk of each other.</summary>
-    private void Drain()
+    /// <summary>Claims and runs chunks until no thread has any left. A thread claims from the front of its own share
+    /// (a quarter of what it has left, at least the grain), so its chunks follow one another in memory; with its share
+    /// done it takes the back half of the largest share left (a helper that has not woken yet, or a slower one) and
+    /// goes on with that. The threads finish within a small chunk of each other.</summary>
+    private void Drain(int self)
     {
         var work = _work!;
-        int count = _count, grain = _grain, spread = 2 * Threads;
+        int grain = _grain;
+        ref long mine = ref _ranges[self * Stride];
         while (true)
         {
-            int begin = Volatile.Read(ref _next);
-            if (begin >= count) return;
-            int end = Math.Min(count, begin + Math.Max(grain, (count - begin) / spread));
-            if (Interlocked.CompareExchange(ref _next, end, begin) != begin) continue;
-            work.Run(begin, end);
+            long r = Volatile.Read(ref mine);
+            int begin = (int)(r >> 32), end = (int)r;
+            if (begin >= end)
+            {
+                if (!Steal(self)) return;
+                continue;
+            }
+            int stop = Math.Min(end, begin + Math.Max(grain, (end - begin) / Slices));
+            if (Interlocked.CompareExchange(ref mine, Pack(stop, end), r) != r) continue;
+            work.Run(begin, stop);
         }
     }
 
-    private void Loop()
+    /// <summary>Moves the back half of the largest share left into this thread's (empty) slot; false when every
+    /// item is claimed. Only the owner shrinks a share from the front and only a thief from the back, both by
+    /// compare-and-swap, so an item is claimed once.</summary>
+    private bool Steal(int self)
+    {
+        while (true)
+        {
+            int victim = -1, most = 0;
+            long seen = 0;
+            for (int t = 0; t < Threads; t++)
+            {
+                if (t == self) continue;
+                long r = Volatile.Read(ref _ranges[t * Stride]);
+                int left = (int)r - (int)(r >> 32);
+                if (left > most) { most = left; victim = t; seen = r; }
+            }
+            if (victim < 0) return false;
+            int begin = (int)(seen >> 32), end = (int)seen;
+            // the owner keeps the front (where it is reading); a share of one item goes whole
+            int mid = most >= 2 * _grain ? begin + most / 2 : begin;
+            if (Interlocked.CompareExchange(ref _ranges[victim * Stride], Pack(begin, mid), seen) != seen) continue;
+            Volatile.Write(ref _ranges[self * Stride], Pack(mid, end));
+            return true;
+        }
+    }
+
+    private static long Pack(int begin, int end) => (long)begin << 32 | (uint)end;
+
+    private void Loop(int slot)
     {
         long seen = 0;
         while (true)
@@ -121,7 +165,7 @@ public sealed class WorkerPool : IDisposable
             // for this helper before it touches the run's fields again
             if (Volatile.Read(ref _generation) == seen && Volatile.Read(ref _closed) < seen)
             {
-                try { Drain(); }
+                try { Drain(slot); }
                 catch (Exception ex) { Interlocked.CompareExchange(ref _fault, ex, null); }
             }
             Interlocked.Decrement(ref _active);
