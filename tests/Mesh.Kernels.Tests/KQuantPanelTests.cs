@@ -30,12 +30,15 @@ public sealed unsafe class KQuantPanelTests
     [Theory]
     [InlineData(TensorType.Q4_K, 1, 48)]
     [InlineData(TensorType.Q4_K, 3, 40)]
+    [InlineData(TensorType.Q4_K, 6, 48)]    // one pass of the four-token panel kernel and two tokens one by one
     [InlineData(TensorType.Q4_K, 8, 48)]
     [InlineData(TensorType.Q4_K, 19, 40)]   // two batch groups of 8 and 3 tokens left over; 40 rows: the last 16-row item is half full
     [InlineData(TensorType.Q4_K, 40, 48)]
     [InlineData(TensorType.Q4_K, 50, 40)]   // past the panel kernel's token limit: the panels are unpacked for the batch tiles
     [InlineData(TensorType.Q6_K, 1, 48)]
     [InlineData(TensorType.Q6_K, 3, 40)]
+    [InlineData(TensorType.Q6_K, 6, 40)]
+    [InlineData(TensorType.Q6_K, 8, 48)]
     [InlineData(TensorType.Q6_K, 19, 40)]
     [InlineData(TensorType.Q6_K, 50, 40)]
     public void Panels_give_the_bits_of_the_rows_on_every_kernel(TensorType type, int n, int rows)
