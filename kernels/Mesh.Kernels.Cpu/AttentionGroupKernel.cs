@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Mesh.Kernels.Cpu;
@@ -48,8 +47,7 @@ internal static unsafe class AttentionGroupKernel<TTiles> where TTiles : struct,
         for (int i = 0; i < n; i++)
         {
             var s = new Span<float>(scores + (long)i * length, length);
-            TensorPrimitives.Multiply(s, scale, s);
-            TensorPrimitives.SoftMax(s, s);
+            AttentionSoftmax.Apply(s, scale);
             new Span<float>(oh + (long)i * headDim, headDim).Clear();
         }
         for (int p0 = 0; p0 < length; p0 += bs)

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Numerics.Tensors;
 
 namespace Mesh.Kernels.Cpu;
 
@@ -81,8 +80,7 @@ internal static unsafe class AttentionKernel<TTiles> where TTiles : struct, IDot
                     for (; j < end; j++) ps[p0 + j] = TTiles.Dot(qh, k + (long)j * kv.KvDim, headDim);
                 }
                 KvPrefetch.Start(kv, true, table, length, kvOff, headDim);
-                TensorPrimitives.Multiply(s, scale, s);
-                TensorPrimitives.SoftMax(s, s);
+                AttentionSoftmax.Apply(s, scale);
                 float* oh = po + h * headDim;
                 new Span<float>(oh, headDim).Clear();
                 for (int p0 = 0; p0 < length; p0 += bs)
@@ -150,8 +148,7 @@ internal static unsafe class AttentionRunKernel<TTiles> where TTiles : struct, I
                 for (int i = 0; i < queries; i++)
                 {
                     var s = new Span<float>(ps + (long)i * sStride, length + i);
-                    TensorPrimitives.Multiply(s, scale, s);
-                    TensorPrimitives.SoftMax(s, s);
+                    AttentionSoftmax.Apply(s, scale);
                     new Span<float>(oh + (long)i * qDim, headDim).Clear();
                 }
                 for (int p0 = 0; p0 < last; p0 += bs)

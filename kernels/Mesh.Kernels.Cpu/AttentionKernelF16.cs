@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Numerics.Tensors;
 
 namespace Mesh.Kernels.Cpu;
 
@@ -69,8 +68,7 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                     }
                 }
                 KvPrefetch.Start(kv, true, table, length, kvOff, headDim);
-                TensorPrimitives.Multiply(s, scale, s);
-                TensorPrimitives.SoftMax(s, s);
+                AttentionSoftmax.Apply(s, scale);
                 float* oh = po + h * headDim;
                 new Span<float>(oh, headDim).Clear();
                 for (int p0 = 0; p0 < length; p0 += bs)

@@ -157,7 +157,9 @@ public sealed class EngineEquivalenceTests(TestModels models, ITestOutputHelper 
     }
 
     /// <summary>Logits of the reference engine against the SIMD engine on a Q8_0 model, per activation mode.
-    /// Measured over the 4 prompts: exact mode ≤ 5.5e-6 (float order); quantised mode bit-identical on 3
+    /// Measured over the 4 prompts: exact mode ≤ 3.6e-5 max-abs but 3.5e-4 on the 2-token one (NMSE ≤ 2.6e-9; float
+    /// order only: the attention outputs of both differ by ≤ 2.4e-7, and this random tiny model amplifies it — it was
+    /// 9.5e-7 there and 1.7e-5 on the 21-token one before the attention softmax subtracted the max); quantised mode bit-identical on 3
     /// of them (the same quants and integer sums, and the int8 rounding absorbs the other ops' float-order
     /// differences) and 0.046 on the 34-token one, where an activation within an ulp of a rounding
     /// boundary rounds the other way; the two modes 0.10–0.18 apart.</summary>
@@ -182,7 +184,7 @@ public sealed class EngineEquivalenceTests(TestModels models, ITestOutputHelper 
             LogitDistance quantised = LogitDistance.Between(sq, rq), exact = LogitDistance.Between(se, re), across = LogitDistance.Between(sq, re);
             output.WriteLine($"{prompt.Length,2} tokens, SIMD vs reference: quantised {quantised}; exact {exact}; quantised vs exact {across}");
             if (sq.AsSpan().SequenceEqual(rq)) identical++;
-            Assert.True(exact.MaxAbs < 1e-4, $"{prompt.Length}-token prompt, exact mode: {exact}");
+            Assert.True(exact.MaxAbs < 2e-3 && exact.Nmse < 1e-7, $"{prompt.Length}-token prompt, exact mode: {exact}");
             Assert.True(across.MaxAbs > 0.05, $"{prompt.Length}-token prompt: the activation modes differ by only {across}");
             Assert.True(quantised.MaxAbs < across.MaxAbs / 2, $"{prompt.Length}-token prompt, quantised mode: {quantised}, the modes differ by {across}");
         }
