@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -7,7 +8,10 @@ namespace Mesh.Kernels.Cpu;
 /// tile (<see cref="IDotTiles.F16Tile4x1"/>, widened in registers: the same dot as the F32 tile on the widened
 /// rows), the rest widened exactly to F32 (<see cref="HalfWidener"/>) into a stack scratch, and the values a KV
 /// block at a time through <see cref="IDotTiles.F16MultiplyAddRows"/> (widened in registers: the same fma sequence
-/// as the F32 kernel's <see cref="IDotTiles.MultiplyAddRows"/>). So a token's output
+/// as the F32 kernel's <see cref="IDotTiles.MultiplyAddRows"/>). Where the path has them (<see cref="IDotTiles.F16Scaled"/>)
+/// and |q| &lt; 2¹⁶, keys and values go through the scaled kernels instead: the halves only moved to their F32 bit
+/// places and the 2¹¹² re-bias moved onto the query and the weights, the same exact products and so the same bits at
+/// about half the instructions; a tile or row that meets an Inf or NaN half is redone widened. So a token's output
 /// equals the F32 kernel's over the widened cache bit for bit, and does not depend on the rest of its batch.</summary>
 internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, IDotTiles
 {
@@ -43,6 +47,9 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
         var s = scores[..length];
         // [BlockRows, headDim]: the rows being read, widened
         float* rows = stackalloc float[BlockRows * headDim];
+        // [headDim]: the head's query times 2^112, for the scaled tiles
+        float* qScaled = stackalloc float[headDim];
+        bool scaledWidth = TTiles.F16Scaled && headDim % 16 == 0;
         fixed (float* pq = q)
         fixed (float* po = output)
         fixed (float* ps = s)
@@ -52,15 +59,21 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
             {
                 int kvOff = h / group * headDim;
                 float* qh = pq + h * headDim;
+                var query = new ReadOnlySpan<float>(qh, headDim);
+                // the scaled tiles need q·2^112 finite: |q| < 2^16 (NaN fails the test too)
+                bool scaled = scaledWidth && TensorPrimitives.MaxMagnitude(query) < 65536f;
+                if (scaled) TensorPrimitives.Multiply(query, HalfWidener.Rebias, new Span<float>(qScaled, headDim));
                 KvPrefetch.Start(kv, false, table, length, kvOff, headDim);
                 for (int p0 = 0; p0 < length; p0 += bs)
                 {
                     ushort* k = (ushort*)kv.KHalf(table[p0 / bs]) + kvOff;
                     int end = Math.Min(bs, length - p0), j = 0;
                     KvPrefetch.Block(kv, false, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
-                    // four positions at a time through the decode tile: the same dot per position
+                    // four positions at a time through the decode tile: the same dot per position (a tile that met an
+                    // Inf or NaN half is redone widened)
                     for (; j + Rows <= end; j += Rows)
-                        TTiles.F16Tile4x1(k + (long)j * kv.KvDim, kv.KvDim, qh, headDim, ps + p0 + j, rows);
+                        if (!scaled || !TTiles.F16ScaledTile4x1(k + (long)j * kv.KvDim, kv.KvDim, qScaled, headDim, ps + p0 + j))
+                            TTiles.F16Tile4x1(k + (long)j * kv.KvDim, kv.KvDim, qh, headDim, ps + p0 + j, rows);
                     for (; j < end; j++)
                     {
                         Widen(k + (long)j * kv.KvDim, kv.KvDim, rows, headDim, 1);
@@ -71,12 +84,28 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                 AttentionSoftmax.Apply(s, scale);
                 float* oh = po + h * headDim;
                 new Span<float>(oh, headDim).Clear();
-                for (int p0 = 0; p0 < length; p0 += bs)
+                bool done = false;
+                if (scaled)
                 {
-                    ushort* v = (ushort*)kv.VHalf(table[p0 / bs]) + kvOff;
-                    int end = Math.Min(bs, length - p0);
-                    KvPrefetch.Block(kv, true, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
-                    TTiles.F16MultiplyAddRows(v, kv.KvDim, end, ps + p0, oh, headDim, rows);
+                    done = true;
+                    for (int p0 = 0; p0 < length && done; p0 += bs)
+                    {
+                        ushort* v = (ushort*)kv.VHalf(table[p0 / bs]) + kvOff;
+                        KvPrefetch.Block(kv, true, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
+                        done = TTiles.F16ScaledMultiplyAddRows(v, kv.KvDim, Math.Min(bs, length - p0), ps + p0, oh, headDim);
+                    }
+                }
+                if (!done)
+                {
+                    // widened: no scaled path, or a value row held an Inf or NaN half (the output starts over)
+                    new Span<float>(oh, headDim).Clear();
+                    for (int p0 = 0; p0 < length; p0 += bs)
+                    {
+                        ushort* v = (ushort*)kv.VHalf(table[p0 / bs]) + kvOff;
+                        int end = Math.Min(bs, length - p0);
+                        KvPrefetch.Block(kv, true, table, p0 / bs + KvPrefetch.BlocksAhead, length, kvOff, headDim);
+                        TTiles.F16MultiplyAddRows(v, kv.KvDim, end, ps + p0, oh, headDim, rows);
+                    }
                 }
             }
         }

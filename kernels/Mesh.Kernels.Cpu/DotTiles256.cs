@@ -91,6 +91,62 @@ internal readonly unsafe struct DotTiles256 : IDotTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Widen(sbyte* q, float d) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(q)) * Vector256.Create(d);
 
+    public static bool F16Scaled => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool F16ScaledTile4x1(ushort* w, nint ldw, float* x, int k, float* y)
+    {
+        ushort* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector128<ushort> top = default;
+        for (int c = 0; c < k; c += 8)
+        {
+            var t = Vector256.Load(x + c);
+            a0 = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(w0 + c), t, a0);
+            a1 = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(w1 + c), t, a1);
+            a2 = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(w2 + c), t, a2);
+            a3 = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(w3 + c), t, a3);
+            top = Vector128.Max(top, Vector128.Max(Vector128.Max(HalfWidener.Doubled8(w0 + c), HalfWidener.Doubled8(w1 + c)),
+                Vector128.Max(HalfWidener.Doubled8(w2 + c), HalfWidener.Doubled8(w3 + c))));
+        }
+        y[0] = Sum(a0); y[1] = Sum(a1); y[2] = Sum(a2); y[3] = Sum(a3);
+        return !HalfWidener.AnySpecial(top);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool F16ScaledMultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k)
+    {
+        Vector128<ushort> top = default;
+        int c = 0;
+        for (; c + 32 <= k; c += 32)
+        {
+            Vector256<float> a0 = Vector256.Load(o + c), a1 = Vector256.Load(o + c + 8), a2 = Vector256.Load(o + c + 16), a3 = Vector256.Load(o + c + 24);
+            for (int j = 0; j < rows; j++)
+            {
+                ushort* vj = v + j * ldv + c;
+                var s = Vector256.Create(p[j] * HalfWidener.Rebias);
+                a0 = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(vj), s, a0);
+                a1 = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(vj + 8), s, a1);
+                a2 = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(vj + 16), s, a2);
+                a3 = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(vj + 24), s, a3);
+                top = Vector128.Max(top, Vector128.Max(Vector128.Max(HalfWidener.Doubled8(vj), HalfWidener.Doubled8(vj + 8)),
+                    Vector128.Max(HalfWidener.Doubled8(vj + 16), HalfWidener.Doubled8(vj + 24))));
+            }
+            a0.Store(o + c); a1.Store(o + c + 8); a2.Store(o + c + 16); a3.Store(o + c + 24);
+        }
+        for (; c < k; c += 8)
+        {
+            var a = Vector256.Load(o + c);
+            for (int j = 0; j < rows; j++)
+            {
+                a = Vector256.FusedMultiplyAdd(HalfWidener.Placed8(v + j * ldv + c), Vector256.Create(p[j] * HalfWidener.Rebias), a);
+                top = Vector128.Max(top, HalfWidener.Doubled8(v + j * ldv + c));
+            }
+            a.Store(o + c);
+        }
+        return !HalfWidener.AnySpecial(top);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F16MultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k, float* scratch)
     {

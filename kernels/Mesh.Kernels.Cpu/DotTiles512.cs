@@ -109,6 +109,62 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
         y[3] = FinishHalf(a3, w3, x, k16, k);
     }
 
+    public static bool F16Scaled => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool F16ScaledTile4x1(ushort* w, nint ldw, float* x, int k, float* y)
+    {
+        ushort* w0 = w, w1 = w + ldw, w2 = w + 2 * ldw, w3 = w + 3 * ldw;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<ushort> top = default;
+        for (int c = 0; c < k; c += 16)
+        {
+            var t = Vector512.Load(x + c);
+            a0 = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(w0 + c), t, a0);
+            a1 = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(w1 + c), t, a1);
+            a2 = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(w2 + c), t, a2);
+            a3 = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(w3 + c), t, a3);
+            top = Vector256.Max(top, Vector256.Max(Vector256.Max(HalfWidener.Doubled16(w0 + c), HalfWidener.Doubled16(w1 + c)),
+                Vector256.Max(HalfWidener.Doubled16(w2 + c), HalfWidener.Doubled16(w3 + c))));
+        }
+        y[0] = Sum(a0); y[1] = Sum(a1); y[2] = Sum(a2); y[3] = Sum(a3);
+        return !HalfWidener.AnySpecial(top);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool F16ScaledMultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k)
+    {
+        Vector256<ushort> top = default;
+        int c = 0;
+        for (; c + 64 <= k; c += 64)
+        {
+            Vector512<float> a0 = Vector512.Load(o + c), a1 = Vector512.Load(o + c + 16), a2 = Vector512.Load(o + c + 32), a3 = Vector512.Load(o + c + 48);
+            for (int j = 0; j < rows; j++)
+            {
+                ushort* vj = v + j * ldv + c;
+                var s = Vector512.Create(p[j] * HalfWidener.Rebias);
+                a0 = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(vj), s, a0);
+                a1 = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(vj + 16), s, a1);
+                a2 = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(vj + 32), s, a2);
+                a3 = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(vj + 48), s, a3);
+                top = Vector256.Max(top, Vector256.Max(Vector256.Max(HalfWidener.Doubled16(vj), HalfWidener.Doubled16(vj + 16)),
+                    Vector256.Max(HalfWidener.Doubled16(vj + 32), HalfWidener.Doubled16(vj + 48))));
+            }
+            a0.Store(o + c); a1.Store(o + c + 16); a2.Store(o + c + 32); a3.Store(o + c + 48);
+        }
+        for (; c < k; c += 16)
+        {
+            var a = Vector512.Load(o + c);
+            for (int j = 0; j < rows; j++)
+            {
+                a = Vector512.FusedMultiplyAdd(HalfWidener.Placed16(v + j * ldv + c), Vector512.Create(p[j] * HalfWidener.Rebias), a);
+                top = Vector256.Max(top, HalfWidener.Doubled16(v + j * ldv + c));
+            }
+            a.Store(o + c);
+        }
+        return !HalfWidener.AnySpecial(top);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F16MultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k, float* scratch)
     {

@@ -21,6 +21,15 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
         MultiplyAddRows(scratch, k, rows, p, 0, 1, o, 0, k);
     }
 
+    /// <summary>No scaled F16 kernels on this path: it widens through memory.</summary>
+    public static bool F16Scaled => false;
+
+    public static bool F16ScaledTile4x1(ushort* w, nint ldw, float* x, int k, float* y) =>
+        throw new NotSupportedException("the scalar path has no scaled F16 tile (F16Scaled is false)");
+
+    public static bool F16ScaledMultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k) =>
+        throw new NotSupportedException("the scalar path has no scaled F16 rows (F16Scaled is false)");
+
     /// <summary>F16 weight rows in natural order on this path.</summary>
     public static bool F16Pairs => false;
 

@@ -80,6 +80,40 @@ internal static unsafe class HalfWidener
         return Vector256.ConditionalSelect(special.AsSingle(), (bits | Vector256.Create(0x7F800000)).AsSingle(), value);
     }
 
+    /// <summary>2¹¹²: a half's bits moved to their F32 places (<see cref="Placed16"/>) read as the half's value times 2⁻¹¹².</summary>
+    public const float Rebias = 5.192296858534828e33f;
+
+    /// <summary>16 halves moved to their F32 bit places without the re-bias: each lane holds the half's value · 2⁻¹¹²
+    /// exactly (normals, subnormals and zeros alike), so a product with something scaled by <see cref="Rebias"/> is
+    /// the exact product with the half's value. Inf and NaN are not patched (they read as finite values): callers
+    /// check <see cref="Doubled8"/>/<see cref="Doubled16"/> maxima with <see cref="AnySpecial"/>. Sign-extending puts
+    /// the half's sign in bits 31…28 after the shift; the mask keeps bit 31.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Placed16(ushort* src) =>
+        ((Avx512F.ConvertToVector512Int32(Vector256.Load((short*)src)) << 13) & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle();
+
+    /// <summary><see cref="Placed16"/> for 8 halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Placed8(ushort* src) =>
+        ((Avx2.ConvertToVector256Int32((short*)src) << 13) & Vector256.Create(unchecked((int)0x8FFFE000))).AsSingle();
+
+    /// <summary>16 halves' bits shifted left by one (the sign dropped): a running unsigned maximum of these is at least
+    /// 0xF800 exactly when one of the halves was Inf or NaN (<see cref="AnySpecial"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ushort> Doubled16(ushort* src) => Vector256.Load(src) << 1;
+
+    /// <summary><see cref="Doubled16"/> for 8 halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<ushort> Doubled8(ushort* src) => Vector128.Load(src) << 1;
+
+    /// <summary>Whether a maximum of <see cref="Doubled16"/> values saw an Inf or NaN half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnySpecial(Vector256<ushort> top) => Vector256.GreaterThanOrEqualAny(top, Vector256.Create((ushort)0xF800));
+
+    /// <summary>Whether a maximum of <see cref="Doubled8"/> values saw an Inf or NaN half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnySpecial(Vector128<ushort> top) => Vector128.GreaterThanOrEqualAny(top, Vector128.Create((ushort)0xF800));
+
     /// <summary>One half widened exactly, as the vector paths do: cheaper than the framework's general
     /// conversion in a per-block loop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -34,6 +34,19 @@ internal unsafe interface IDotTiles
     /// v_j = v + j·ldv by p[q·ldp + j] for j = 0..rows−1 in order, each output element seeing the same fma
     /// sequence; the outputs stay in registers across the rows where the path can.</summary>
     static abstract void MultiplyAddRows(float* v, nint ldv, int rows, float* p, nint ldp, int queries, float* o, nint ldo, int k);
+    /// <summary>Whether this path has <see cref="F16ScaledTile4x1"/> and <see cref="F16ScaledMultiplyAddRows"/>.</summary>
+    static abstract bool F16Scaled { get; }
+    /// <summary><see cref="F16Tile4x1"/> with the halves' re-bias moved to the other side: x holds the token times
+    /// <see cref="HalfWidener.Rebias"/> (exact while every |x| &lt; 2¹⁶) and each half is only moved to its F32 bit places
+    /// (<see cref="HalfWidener.Placed16"/>), so every fma sees the same exact product and y gets
+    /// <see cref="F16Tile4x1"/>'s bits at about half the instructions. k is a multiple of the path's width (16 or 8).
+    /// False when a row holds an Inf or NaN half (then y is not meaningful and the caller runs
+    /// <see cref="F16Tile4x1"/>).</summary>
+    static abstract bool F16ScaledTile4x1(ushort* w, nint ldw, float* x, int k, float* y);
+    /// <summary><see cref="F16MultiplyAddRows"/> with each weight p[j] times <see cref="HalfWidener.Rebias"/> and the rows
+    /// only moved to their F32 bit places: the same fma sequence and bits. k is a multiple of the path's width. False
+    /// when a row holds an Inf or NaN half (then o is not meaningful: the caller starts the output over).</summary>
+    static abstract bool F16ScaledMultiplyAddRows(ushort* v, nint ldv, int rows, float* p, float* o, int k);
     /// <summary><see cref="MultiplyAddRows"/> for one output over F16 rows (stride ldv halves), widened exactly
     /// (<see cref="HalfWidener"/>) in registers where the path can, else through <paramref name="scratch"/>
     /// (rows · k floats): the same fma sequence per output element as over the widened rows.</summary>
