@@ -109,4 +109,25 @@ public sealed class FlowTests
         Assert.True(sawCancellation.Task.IsCompleted);
         await Assert.ThrowsAsync<MeshBusException>(() => bus.PublishAsync(Topics.Cancellations, Messages.Cancel("late")));
     }
+
+    [Fact]
+    public async Task A_stop_still_running_when_the_bus_is_disposed_ends_and_disposal_waits_for_it()
+    {
+        // A host stops its services for the caller of StopAsync and stops them again as it is disposed. The second stop
+        // used to return at once and dispose the token source while the first was cancelling: the cancellation callbacks
+        // (queued to the thread pool) then found no registrations, an idle consumer never woke, and the first stop hung
+        // until the host's shutdown timeout. Every round here starts a stop and disposes straight after.
+        for (int round = 0; round < 20; round++)
+        {
+            BusHost host = await BusHost.StartAsync(bus => bus
+                .Subscribe<CancelRequest>(Topics.Cancellations, (_, _) => Task.FromResult(HandlerResult.Success)));
+            var inProcess = (InProcessBus)host.Bus;
+            Task first = inProcess.StopAsync(CancellationToken.None);
+            await inProcess.DisposeAsync();
+
+            Assert.True(first.IsCompleted, $"round {round}: disposal returned before the stop it raced with had ended");
+            await first.WaitAsync(TimeSpan.FromSeconds(10));
+            await host.DisposeAsync();
+        }
+    }
 }

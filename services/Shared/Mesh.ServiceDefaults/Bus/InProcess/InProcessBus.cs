@@ -45,6 +45,14 @@ public sealed class InProcessBus : IMeshBus, IAsyncDisposable, IDisposable
     /// <summary>0 until started, 1 after; starting twice is harmless.</summary>
     private int _started;
 
+    /// <summary>The one stop: cancelling the loops and waiting for them. Every caller of <see cref="StopAsync"/> and
+    /// <see cref="DisposeAsync"/> awaits this same task, so the token source is never disposed under a stop still
+    /// running (a host stops its services once for the caller of StopAsync and again as it is disposed: the second
+    /// stop used to return at once and dispose the source while the first was still cancelling, and a consumer
+    /// whose cancellation callback had not run yet never woke, holding the host's stop for its whole timeout).</summary>
+    private Task? _stop;
+    private readonly Lock _stopGate = new();
+
     internal InProcessBus(
         IEnumerable<MeshSubscription> subscriptions,
         MessageDispatcher dispatcher,
@@ -91,16 +99,32 @@ public sealed class InProcessBus : IMeshBus, IAsyncDisposable, IDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopping.IsCancellationRequested) return;
+        try
+        {
+            await Stop().WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host stopped waiting: the loops still end on their own, and disposal waits for them.
+        }
+    }
+
+    /// <summary>The stop, started by the first caller.</summary>
+    private Task Stop()
+    {
+        lock (_stopGate) return _stop ??= StopLoopsAsync();
+    }
+
+    private async Task StopLoopsAsync()
+    {
         await _stopping.CancelAsync();
         try
         {
-            await Task.WhenAll([.. _consumers, .. _redeliveries.Values]).WaitAsync(cancellationToken);
+            await Task.WhenAll([.. _consumers, .. _redeliveries.Values]);
         }
         catch (OperationCanceledException)
         {
-            // Loops end cancelled by the stop itself, or the host stopped waiting for them: either way
-            // stopping is done. Faults other than cancellation still surface.
+            // Loops end cancelled by the stop itself. Faults other than cancellation still surface.
         }
         int undelivered = 0;
         foreach (ConsumerGroup group in _groups.Values.SelectMany(g => g))
@@ -111,14 +135,27 @@ public sealed class InProcessBus : IMeshBus, IAsyncDisposable, IDisposable
         if (undelivered > 0) _logger.StoppedWithUndelivered(undelivered);
     }
 
-    /// <summary>Stops like <see cref="StopAsync"/> and waits for the loops.</summary>
+    /// <summary>Stops like <see cref="StopAsync"/> and waits for the loops, then releases the token source. A handler
+    /// that ignores cancellation for <see cref="DisposeWait"/> leaves the source to the collector instead of having it
+    /// disposed under it.</summary>
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(CancellationToken.None);
+        try
+        {
+            await Stop().WaitAsync(DisposeWait);
+        }
+        catch (TimeoutException)
+        {
+            return;
+        }
         _stopping.Dispose();
     }
 
-    /// <summary>Signals the loops to stop without waiting for them (synchronous container disposal).</summary>
+    /// <summary>How long disposal waits for the loops to end.</summary>
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Signals the loops to stop without waiting for them (synchronous container disposal); the token source
+    /// stays undisposed, since loops may still be registered on it.</summary>
     public void Dispose()
     {
         if (!_stopping.IsCancellationRequested) _stopping.Cancel();
