@@ -127,7 +127,7 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
             top = Vector256.Max(top, Vector256.Max(Vector256.Max(HalfWidener.Doubled16(w0 + c), HalfWidener.Doubled16(w1 + c)),
                 Vector256.Max(HalfWidener.Doubled16(w2 + c), HalfWidener.Doubled16(w3 + c))));
         }
-        y[0] = Sum(a0); y[1] = Sum(a1); y[2] = Sum(a2); y[3] = Sum(a3);
+        Sum4(a0, a1, a2, a3, y);
         return !HalfWidener.AnySpecial(top);
     }
 
@@ -305,6 +305,25 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
         float s = Sum(acc);
         for (int c = k16; c < k; c++) s = MathF.FusedMultiplyAdd(w[c], x[c], s);
         return s;
+    }
+
+    /// <summary><see cref="Sum(Vector512{float})"/> of four accumulators at once, into y[0..3]: the same additions on
+    /// the same lanes in the same order (so the same bits), done as vectors across the four (~14 instructions
+    /// instead of ~40): halves of a0, a1 (and a2, a3) paired by 128-bit shuffles and added, then the quarters of all
+    /// four, then (l0 + l2) and (l1 + l3) within each 128-bit lane and their sum. Attention's 4-key tiles over a
+    /// 64-dim head spend more on the reductions than on the dots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Sum4(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, float* y)
+    {
+        // [a0.lo256 + a0.hi256, a1.lo256 + a1.hi256] and the same for a2, a3
+        var b01 = Avx512F.Shuffle4x128(a0, a1, 0b01_00_01_00) + Avx512F.Shuffle4x128(a0, a1, 0b11_10_11_10);
+        var b23 = Avx512F.Shuffle4x128(a2, a3, 0b01_00_01_00) + Avx512F.Shuffle4x128(a2, a3, 0b11_10_11_10);
+        // [h0, h1, h2, h3], h = lo128 + hi128 of each b
+        var h = Avx512F.Shuffle4x128(b01, b23, 0b10_00_10_00) + Avx512F.Shuffle4x128(b01, b23, 0b11_01_11_01);
+        // per lane of 4: p0 = l0 + l2, p1 = l1 + l3, then p0 + p1
+        var p = h + Avx512F.Permute4x32(h, 0b01_00_11_10);
+        var q = p + Avx512F.Permute4x32(p, 0b10_11_00_01);
+        Avx512F.PermuteVar16x32(q, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower().Store(y);
     }
 
     /// <summary>The one horizontal sum: halves, then quarters, then (l0 + l2) + (l1 + l3).</summary>
