@@ -114,6 +114,37 @@ internal static unsafe class HalfWidener
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AnySpecial(Vector128<ushort> top) => Vector128.GreaterThanOrEqualAny(top, Vector128.Create((ushort)0xF800));
 
+    /// <summary><paramref name="count"/> rows of headDim halves (stride kvDim) into [count, headDim] floats moved to their
+    /// bit places (<see cref="Placed16"/>); headDim a multiple of 16. False when one of the halves is Inf or NaN (the
+    /// floats are then not meaningful).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool PlaceRows(ushort* src, int kvDim, float* dst, int headDim, int count)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            Vector128<ushort> top8 = default;
+            for (int r = 0; r < count; r++)
+                for (int c = 0; c < headDim; c += 8)
+                {
+                    Placed8(src + (long)r * kvDim + c).Store(dst + (long)r * headDim + c);
+                    top8 = Vector128.Max(top8, Doubled8(src + (long)r * kvDim + c));
+                }
+            return !AnySpecial(top8);
+        }
+        Vector256<ushort> top = default;
+        for (int r = 0; r < count; r++)
+        {
+            ushort* row = src + (long)r * kvDim;
+            float* to = dst + (long)r * headDim;
+            for (int c = 0; c < headDim; c += 16)
+            {
+                Placed16(row + c).Store(to + c);
+                top = Vector256.Max(top, Doubled16(row + c));
+            }
+        }
+        return !AnySpecial(top);
+    }
+
     /// <summary>One half widened exactly, as the vector paths do: cheaper than the framework's general
     /// conversion in a per-block loop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
