@@ -57,14 +57,21 @@ internal sealed class BatchRunner(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        // a host may stop its services again after giving up on the first stop (and disposing them)
+        if (!_stopping.IsCancellationRequested) await _stopping.CancelAsync();
         Task[] runs;
         lock (_running) runs = [.. _running.Values.Select(r => r.Run)];
         await Task.WhenAll(runs).WaitAsync(cancellationToken);
     }
 
+    /// <summary>Releases the stop source and the slot semaphore once no execution uses them. An execution that outlived
+    /// the host's stop (the host gives up waiting after its shutdown timeout) still gives its slots back as its lines
+    /// unwind: disposing the semaphore under it failed the whole batch, which then never resumed, so they are left to
+    /// the collector then.</summary>
     public void Dispose()
     {
+        lock (_running)
+            if (_running.Count > 0) return;
         _stopping.Dispose();
         _slots.Dispose();
     }

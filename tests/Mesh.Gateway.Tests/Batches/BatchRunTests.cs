@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Mesh.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 using static Mesh.Gateway.Tests.BatchApi;
 
 namespace Mesh.Gateway.Tests;
@@ -218,6 +219,29 @@ public sealed class BatchRunTests
         Assert.All(output, l => Assert.Equal(
             "echo:line " + l.GetProperty("custom_id").GetString()![1..],
             l.GetProperty("response").GetProperty("body").GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()));
+    }
+
+    [Fact]
+    public async Task A_stop_the_host_gave_up_waiting_for_leaves_the_batch_to_resume_not_failed()
+    {
+        // The host stops the batch runner with a deadline and disposes it after, whether or not the lines in flight
+        // have unwound: a line that gives its slot back after that must not find the slot semaphore disposed (that
+        // failed the whole batch, which then never resumed).
+        using var folder = new BatchFolder();
+        string id;
+        await using (GatewayHost first = await GatewayHost.StartAsync(folder.Settings()))
+        {
+            first.Backend.Script = _ => [];   // no replies: every line stays in flight
+            id = (await StartAsync(first.Client, Jsonl([.. Enumerable.Range(1, 4).Select(i => ChatLine($"r{i}", $"line {i}"))]))).GetProperty("id").GetString()!;
+            await first.Backend.Requests.WaitForAsync(4);
+            var runner = first.Services.GetRequiredService<Mesh.Gateway.Batches.BatchRunner>();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.StopAsync(new CancellationToken(canceled: true)));
+            runner.Dispose();
+        }
+
+        await using GatewayHost second = await GatewayHost.StartAsync(folder.Settings(), new FakeScheduler { Script = Echo });
+        JsonElement batch = await WaitForStatusAsync(second.Client, id, "completed");
+        Assert.Equal((4, 4, 0), (Count(batch, "total"), Count(batch, "completed"), Count(batch, "failed")));
     }
 
     [Fact]
