@@ -233,7 +233,11 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
 
         await _mesh.Bus.PublishAsync(Topics.Cancellations, new CancelRequest(request.Envelope, "client went away"));
         await _decodeCancels.WaitForAsync(1);
-        await Task.Delay(100);   // the worker's own delivery of the cancel queues it on the engine loop
+        // the worker's own delivery of the cancel queues it on the held engine loop, which takes it before its next
+        // step (a fixed 100 ms wait lost that race under load once decoding got faster: the sequence ran to its length)
+        var queued = System.Diagnostics.Stopwatch.StartNew();
+        while (decode.Host.QueuedCommands == 0 && queued.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(5);
+        Assert.True(decode.Host.QueuedCommands > 0, "the decode worker never queued the cancel on its engine loop");
         hold.Release();
         await await held.Task;
 

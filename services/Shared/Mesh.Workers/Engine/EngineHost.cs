@@ -57,6 +57,9 @@ public sealed class EngineHost : IAsyncDisposable
         _loop = Task.Run(() => RunAsync(stop), CancellationToken.None);
     }
 
+    /// <summary>Commands written and not yet taken by the loop (it takes every waiting command before each step).</summary>
+    public int QueuedCommands => _commands.Reader.Count;
+
     /// <summary>Runs <paramref name="work"/> on the loop between two steps and returns its result.</summary>
     /// <exception cref="EngineOverloadedException">The engine loop has stopped.</exception>
     public async Task<T> InvokeAsync<T>(Func<EngineSession, T> work, CancellationToken cancellationToken = default)
