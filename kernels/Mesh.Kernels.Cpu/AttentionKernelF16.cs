@@ -83,10 +83,10 @@ internal static unsafe class AttentionKernelF16<TTiles> where TTiles : struct, I
                 KvPrefetch.Start(kv, true, table, length, kvOff, headDim);
                 AttentionSoftmax.Apply(s, scale);
                 float* oh = po + h * headDim;
-                new Span<float>(oh, headDim).Clear();
                 bool done = false;
                 if (scaled)
                 {
+                    new Span<float>(oh, headDim).Clear();
                     done = true;
                     for (int p0 = 0; p0 < length && done; p0 += bs)
                     {

@@ -42,7 +42,7 @@ internal static unsafe class HalfWidener
     private static Vector512<float> FromTop(Vector512<int> top)
     {
         var bits = Positioned(top);
-        return PatchSpecials(bits, bits.AsSingle() * Vector512.Create(BitConverter.Int32BitsToSingle(0x77800000)));   // 2^112
+        return PatchSpecials(bits, bits.AsSingle() * Vector512.Create(Rebias));
     }
 
     /// <summary><see cref="FromTop(Vector512{int})"/> with the re-bias as vscalefps by 112 instead of a product with
@@ -75,12 +75,12 @@ internal static unsafe class HalfWidener
     private static Vector256<float> FromTop(Vector256<int> top)
     {
         var bits = Vector256.ShiftRightArithmetic(top, 3) & Vector256.Create(unchecked((int)0x8FFFE000));
-        var value = bits.AsSingle() * Vector256.Create(BitConverter.Int32BitsToSingle(0x77800000));   // 2^112
+        var value = bits.AsSingle() * Vector256.Create(Rebias);
         var special = Vector256.Equals(bits & Vector256.Create(0x0F800000), Vector256.Create(0x0F800000));
         return Vector256.ConditionalSelect(special.AsSingle(), (bits | Vector256.Create(0x7F800000)).AsSingle(), value);
     }
 
-    /// <summary>2¹¹²: a half's bits moved to their F32 places (<see cref="Placed16"/>) read as the half's value times 2⁻¹¹².</summary>
+    /// <summary>2¹¹², the F16 → F32 exponent re-bias: a half's bits moved to their F32 places read as its value times 2⁻¹¹².</summary>
     public const float Rebias = 5.192296858534828e33f;
 
     /// <summary>16 halves moved to their F32 bit places without the re-bias: each lane holds the half's value · 2⁻¹¹²
@@ -153,7 +153,7 @@ internal static unsafe class HalfWidener
         uint magnitude = (uint)(bits & 0x7fff) << 13;
         uint value = (bits & 0x7c00) == 0x7c00
             ? magnitude | 0x7f800000
-            : BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(magnitude) * BitConverter.Int32BitsToSingle(0x77800000));
+            : BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle(magnitude) * Rebias);
         return BitConverter.UInt32BitsToSingle(value | ((uint)(bits & 0x8000) << 16));
     }
 }
