@@ -31,9 +31,12 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
         for (int p = begin; p < end; p++)
         {
             int r0 = p * Q8Dot.PanelRows, count = Math.Min(Q8Dot.PanelRows, rows - r0);
-            if (_n >= ActivationQuantizer.Group) Prefetcher.Rows(_w, r0 + Q8Dot.PrefetchPanels * Q8Dot.PanelRows, Q8Dot.PanelRows);
             byte* w = _w.Data + (long)r0 * rowBytes;
-            if (_w.Type == TensorType.Q8_0x8) Panel<Q8PanelLayout>(kernel, w, rowBytes, count, _x, _y + r0, rows, _n, scratch);
+            // panels: the batch tiles request the next panel as they go; rows: one burst a few panels ahead
+            bool panels = _w.Type == TensorType.Q8_0x8;
+            if (_n >= ActivationQuantizer.Group && !panels) Prefetcher.Rows(_w, r0 + Q8Dot.PrefetchPanels * Q8Dot.PanelRows, Q8Dot.PanelRows);
+            byte* ahead = panels && r0 + Q8Dot.PanelRows < rows ? w + Q8Dot.PanelRows * rowBytes : null;
+            if (_w.Type == TensorType.Q8_0x8) Panel<Q8PanelLayout>(kernel, w, rowBytes, count, _x, _y + r0, rows, _n, scratch, ahead);
             else Panel<Q8RowLayout>(kernel, w, rowBytes, count, _x, _y + r0, rows, _n, scratch);
         }
     }
@@ -41,7 +44,7 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
     /// <summary>The rows [r0, r0 + count) at w (a panel in layout TL, Q8_0 rows of rowBytes; count ≤ 8) against every
     /// token: y[t·ldy + r] for r &lt; count. Also the Q4_0 batch path, on Q4_0 panels rewritten as Q8_0 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Panel<TL>(Q8Kernel kernel, byte* w, int rowBytes, int count, ActivationQuantizer x, float* y, nint ldy, int n, PanelScratch scratch)
+    public static void Panel<TL>(Q8Kernel kernel, byte* w, int rowBytes, int count, ActivationQuantizer x, float* y, nint ldy, int n, PanelScratch scratch, byte* ahead = null)
         where TL : struct, IQ8Layout
     {
         int nb = x.Blocks, cols = nb * 32;
@@ -57,10 +60,17 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
                 sbyte* xp = x.Packed + (long)g * nb * 256;
                 float* dx = x.PackedD + (long)g * nb * 8;
                 int* corr = x.PackedCorrection + (long)g * nb * 8;
+                if (!two && Avx512F.VL.IsSupported)
+                {
+                    // one group: all 8 rows in one tile (8 independent chains)
+                    Q8Gemm.Vnni8x8<TL>(w, rowBytes, nb, xp, dx, corr, scratch.DwT, y + (long)g * ActivationQuantizer.Group * ldy, ldy, g == 0 ? ahead : null);
+                    g++;
+                    continue;
+                }
                 for (int r0 = 0; r0 < Q8Dot.PanelRows; r0 += 4)
                 {
                     float* yt = y + (long)g * ActivationQuantizer.Group * ldy + r0;
-                    if (two) Q8Gemm.Vnni4x16<TL>(w, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy);
+                    if (two) Q8Gemm.Vnni4x16<TL>(w, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy, g == 0 && r0 == 0 ? ahead : null);
                     else Q8Gemm.Vnni4x8<TL>(w, rowBytes, nb, xp, dx, corr, scratch.DwT, r0, yt, ldy);
                 }
                 g += two ? 2 : 1;
