@@ -20,6 +20,9 @@ internal unsafe interface IQ8Layout
     /// <summary>Block b's scales of the panel's 8 rows as F32, lane = row.</summary>
     static abstract Vector256<float> Scales8(byte* w, int rowBytes, int b);
 
+    /// <summary>Whether whole panels have the four- and two-token kernels (<see cref="Q8PanelDot.Vnni8x4"/>).</summary>
+    static abstract bool FourTokens { get; }
+
     /// <summary>One token against the panel's first <paramref name="count"/> rows: y[r].</summary>
     static abstract void Decode(Q8Kernel kernel, byte* w, int rowBytes, int count, int nb, sbyte* q, float* d, int* sum, float* y);
 }
@@ -34,6 +37,8 @@ internal readonly unsafe struct Q8RowLayout : IQ8Layout
     public static int Quad(int b, int k4) => b * Q8Dot.BlockBytes + k4;
 
     public static bool StoresUnsigned => false;
+
+    public static bool FourTokens => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Scales8(byte* w, int rowBytes, int b) => Q8Dot.Scales8(w, rowBytes, b);
@@ -57,6 +62,8 @@ internal readonly unsafe struct Q8PanelLayout : IQ8Layout
     public static int Quad(int b, int k4) => b * Q8Panels.BlockBytes + k4 * 8;
 
     public static bool StoresUnsigned => true;
+
+    public static bool FourTokens => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Scales8(byte* w, int rowBytes, int b) => Q8PanelDot.Scales8(w, b);

@@ -10,8 +10,9 @@ internal enum Q8Kernel { Scalar, Avx2, Vnni }
 
 /// <summary>y[n, rows] = Q8_0 weights (rows, or the <see cref="TensorType.Q8_0x8"/> panel layout) · quantised
 /// activations, split into panels of 8 rows; a work item is a panel. Per panel the block scales are widened once; whole groups
-/// of 8 tokens go through the VNNI tile, the remaining tokens (and every token without VNNI) through
-/// the one-token kernel. Both run the same per-block sequence, so results do not depend on n.</summary>
+/// of 8 tokens go through the VNNI tile, the remaining tokens of a panel-layout matrix four and then two at a time
+/// through <see cref="Q8PanelDot.Vnni8x4"/> and <see cref="Q8PanelDot.Vnni8x2"/>, the rest (and every token without
+/// VNNI) through the one-token kernel. All run the same per-block sequence, so results do not depend on n.</summary>
 internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
 {
     private WeightMatrix _w;
@@ -76,6 +77,17 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
                 g += two ? 2 : 1;
             }
             t = groups * ActivationQuantizer.Group;
+        }
+        // tokens left over (a few sequences decoding): four, then two, at a time through the panel kernels
+        if (TL.FourTokens && count == Q8Dot.PanelRows && kernel == Q8Kernel.Vnni)
+        {
+            for (; t + 4 <= n; t += 4)
+                Q8PanelDot.Vnni8x4(w, nb, x.Q + (long)t * cols, x.D + (long)t * nb, x.Sum + (long)t * nb, y + t * ldy, ldy);
+            if (t + 2 <= n)
+            {
+                Q8PanelDot.Vnni8x2(w, nb, x.Q + (long)t * cols, x.D + (long)t * nb, x.Sum + (long)t * nb, y + t * ldy, ldy);
+                t += 2;
+            }
         }
         float* yPanel = scratch.Y;
         for (; t < n; t++)

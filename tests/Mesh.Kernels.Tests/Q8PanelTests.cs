@@ -26,7 +26,10 @@ public sealed unsafe class Q8PanelTests
 
     [Theory]
     [InlineData(1)]
-    [InlineData(3)]
+    [InlineData(2)]
+    [InlineData(3)]    // the two-token panel kernel and one token
+    [InlineData(4)]
+    [InlineData(7)]    // four, two and one
     [InlineData(8)]
     [InlineData(19)]   // two batch groups of 8 (the two-group AVX-512 tile) and 3 one-token remainders
     [InlineData(40)]
