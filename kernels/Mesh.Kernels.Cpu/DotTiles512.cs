@@ -207,6 +207,34 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
         y[3] = F16PairDot(w + 3 * ldw, x, k);
     }
 
+    /// <summary><see cref="F16WeightTile4x1"/> for two tokens: each 32-column chunk widened once for both, each token
+    /// its own accumulator with <see cref="F16PairDot"/>'s sequence (a second chain, so the two tokens cost about one
+    /// token's latency-bound chain).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16WeightTile4x2(ushort* w, nint ldw, float* x0, float* x1, int k, float* y0, float* y1, float* scratch)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            ushort* wr = w + r * ldw;
+            Vector512<float> a = default, b = default;
+            int k32 = k & ~(HalfPairs.Chunk - 1), k16 = k & ~15;
+            for (int c = 0; c < k32; c += HalfPairs.Chunk)
+            {
+                HalfPairs.Widen(wr + c, out var l, out var h);
+                a = Vector512.FusedMultiplyAdd(h, Vector512.Load(x0 + c + 16), Vector512.FusedMultiplyAdd(l, Vector512.Load(x0 + c), a));
+                b = Vector512.FusedMultiplyAdd(h, Vector512.Load(x1 + c + 16), Vector512.FusedMultiplyAdd(l, Vector512.Load(x1 + c), b));
+            }
+            if (k16 > k32)
+            {
+                var t = HalfWidener.Widen16(wr + k32);
+                a = Vector512.FusedMultiplyAdd(t, Vector512.Load(x0 + k32), a);
+                b = Vector512.FusedMultiplyAdd(t, Vector512.Load(x1 + k32), b);
+            }
+            y0[r] = FinishHalf(a, wr, x0, k16, k);
+            y1[r] = FinishHalf(b, wr, x1, k16, k);
+        }
+    }
+
     /// <summary>One F16 weight row in pair order against x (in pair order): whole 32-column chunks widened by
     /// <see cref="HalfPairs.Widen"/> (lo, then hi, into the one accumulator, as <see cref="Tile4x1"/> meets them in a
     /// pair-order panel), a last 16 columns and the k % 16 tail in natural order.</summary>

@@ -35,6 +35,12 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
 
     public static void F16WeightTile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch) => F16Tile4x1(w, ldw, x, k, y, scratch);
 
+    public static void F16WeightTile4x2(ushort* w, nint ldw, float* x0, float* x1, int k, float* y0, float* y1, float* scratch)
+    {
+        F16Tile4x1(w, ldw, x0, k, y0, scratch);
+        F16Tile4x1(w, ldw, x1, k, y1, scratch);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F16Tile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch)
     {

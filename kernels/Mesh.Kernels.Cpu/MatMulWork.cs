@@ -70,7 +70,10 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
                 if (f16InRegisters && count == PanelRows)
                 {
                     ushort* h = (ushort*)(_w.Data + (long)r0 * _w.RowBytes);
-                    for (int t = t0; t < t1; t++) TTiles.F16WeightTile4x1(h, cols, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
+                    int t = t0;
+                    for (; t + 2 <= t1; t += 2)
+                        TTiles.F16WeightTile4x2(h, cols, _x + (long)t * cols, _x + (long)(t + 1) * cols, cols, _y + (long)t * rows + r0, _y + (long)(t + 1) * rows + r0, scratch);
+                    for (; t < t1; t++) TTiles.F16WeightTile4x1(h, cols, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
                     continue;
                 }
                 float* panel;
