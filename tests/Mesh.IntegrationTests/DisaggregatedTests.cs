@@ -214,32 +214,49 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
         int[] prompt = TinyModel.Prompt(seed: 8, count: 12);
         InferenceRequest request = Harness.Request(new TokenPrompt(prompt), Seeded(2000));
         RequestReplies replies = _mesh.Replies.For(request.Envelope.RequestId);
-        // The decode engine is held still once it has streamed a couple of tokens, so the cancel finds the sequence
-        // running (a quiet machine would otherwise generate all 2000 tokens before the cancel gets there). Holding it
-        // when the decode task merely arrived raced the worker's KV import: a cancel that reached the engine first
-        // finished the request with no tokens at all.
+        // The decode engine is held still before its first step with the request's sequence in it (KV imported), so the
+        // cancel finds the sequence running. Holding it once the test had seen two tokens streamed lost a race in CI: the
+        // replies reach the test far behind the engine (~900 tokens on a quiet machine), so under load all 2000 tokens
+        // were generated, the request ended and the cancel found nothing to stop; holding it when the decode task merely
+        // arrived raced the KV import. Now, once the prefill is done, a command on decode-0's loop puts itself back in
+        // the queue until the sequence is there; the loop takes every queued command before a step, so none runs between.
         EngineWorker decode = await _mesh.WorkerAsync("decode-0");
         using var hold = new SemaphoreSlim(0);
-        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var held = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
-        int streamed = 0;
-        replies.OnChunk = chunk =>
+        var holding = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        Task<bool> HoldOnceRunning() => decode.Host.InvokeAsync(session =>
         {
-            if (Interlocked.Add(ref streamed, chunk.TokenIds.Length) >= 2 && !held.Task.IsCompleted)
-                held.TrySetResult(decode.Host.InvokeAsync(_ => { holding.TrySetResult(); return hold.Wait(TimeSpan.FromSeconds(30)); }));
-        };
+            if (session.Load().DecodeSequences == 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                _ = HoldOnceRunning();
+                return false;
+            }
+            holding.TrySetResult(Task.CompletedTask);
+            return hold.Wait(TimeSpan.FromSeconds(30));
+        });
         await _mesh.Bus.PublishAsync(Topics.Requests, request);
+        await StageObserver.WaitForAsync(_mesh.Stages.PrefillDone, request.Envelope.RequestId, TimeSpan.FromSeconds(30));
+        _ = HoldOnceRunning();
         await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the request's sequence never reached decode-0's engine");
 
         await _mesh.Bus.PublishAsync(Topics.Cancellations, new CancelRequest(request.Envelope, "client went away"));
-        await _decodeCancels.WaitForAsync(1);
+        // seen once in CI before the hold above: no cancel reached decode-0 within 10 s; if it happens again, say what the
+        // mesh did with the request
+        var forwarding = System.Diagnostics.Stopwatch.StartNew();
+        while (_decodeCancels.Count == 0 && forwarding.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(5);
+        if (_decodeCancels.Count == 0)
+            Assert.Fail($"no cancel reached decode-0 within 20 s; {replies.TokenIds.Length} tokens streamed; failures: " +
+                string.Join(", ", _mesh.Stages.Failures.Where(f => f.Envelope.RequestId == request.Envelope.RequestId)
+                    .Select(f => $"attempt {f.Envelope.Attempt} {f.Code} on {f.Worker}: {f.Message}")) +
+                $"; the mesh's log about it:{Environment.NewLine}{_mesh.LogAbout(request.Envelope.RequestId.ToString())}" +
+                $"{Environment.NewLine}and about decode-0:{Environment.NewLine}{_mesh.LogAbout("decode-0")}");
         // the worker's own delivery of the cancel queues it on the held engine loop, which takes it before its next
         // step (a fixed 100 ms wait lost that race under load once decoding got faster: the sequence ran to its length)
         var queued = System.Diagnostics.Stopwatch.StartNew();
         while (decode.Host.QueuedCommands == 0 && queued.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(5);
         Assert.True(decode.Host.QueuedCommands > 0, "the decode worker never queued the cancel on its engine loop");
         hold.Release();
-        await await held.Task;
 
         Completed completed = Assert.IsType<Completed>(await replies.End.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(FinishReason.Cancelled, completed.FinishReason);

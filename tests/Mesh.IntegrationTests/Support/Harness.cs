@@ -28,9 +28,12 @@ public sealed class Harness : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private Harness(WebApplication app, ReplyCollector replies, StageObserver stages)
+    private readonly MemoryLog _log;
+
+    private Harness(WebApplication app, ReplyCollector replies, StageObserver stages, MemoryLog log)
     {
         _app = app;
+        _log = log;
         Replies = replies;
         Stages = stages;
     }
@@ -53,8 +56,10 @@ public sealed class Harness : IAsyncDisposable
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "Mesh.IntegrationTests" });
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
+        var memoryLog = new MemoryLog();
+        builder.Logging.AddProvider(memoryLog).SetMinimumLevel(LogLevel.Debug).AddFilter<MemoryLog>("Mesh.Scheduler", LogLevel.Debug);
         if (Environment.GetEnvironmentVariable("MESH_ITEST_LOG") is { Length: > 0 } logPath)
-            builder.Logging.AddProvider(new FileLog(logPath)).SetMinimumLevel(LogLevel.Debug);
+            builder.Logging.AddProvider(new FileLog(logPath));
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Mesh:Bus:RetryDelay"] = "00:00:00.010",
@@ -85,8 +90,12 @@ public sealed class Harness : IAsyncDisposable
         app.MapMeshAdminEndpoints();
         if (serviceDefaults) app.MapMeshDefaultEndpoints();
         await app.StartAsync();
-        return new Harness(app, replies, stages);
+        return new Harness(app, replies, stages, memoryLog);
     }
+
+    /// <summary>The harness's recent log lines that mention <paramref name="text"/> (a request id, a worker), one per line,
+    /// for a failure message.</summary>
+    public string LogAbout(string text) => string.Join(Environment.NewLine, _log.Containing(text));
 
     /// <summary>The app's services (scheduler restart, metrics).</summary>
     public IServiceProvider Services => _app.Services;
