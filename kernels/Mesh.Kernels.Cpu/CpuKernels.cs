@@ -154,7 +154,7 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
                 return (_kQuant[slot], _kQuant[slot].Items, 1);
             default:
                 _matMul[slot].Set(w, px, py, n);
-                return (_matMul[slot], MatMulJob.Panels(w.Rows), 2);
+                return (_matMul[slot], _matMul[slot].Items, 2);
         }
     }
 

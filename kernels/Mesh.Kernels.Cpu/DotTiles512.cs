@@ -207,6 +207,38 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
         y[3] = F16PairDot(w + 3 * ldw, x, k);
     }
 
+    /// <summary><see cref="F16WeightTile4x1"/> on two panels, row r of each side by side: two accumulator chains (one
+    /// row's chain is latency-bound once its data is in cache) and two address streams, each still in address order.
+    /// The decode product pairs each panel with one half a matrix away, so a thread's share is two far-apart
+    /// streams: adjacent rows side by side streamed 2–3× slower (the prefetchers lose the interleaved pattern).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16WeightTile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb, float* scratch)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            ushort* a = wa + r * ldw, b = wb + r * ldw;
+            Vector512<float> sa = default, sb = default;
+            int k32 = k & ~(HalfPairs.Chunk - 1), k16 = k & ~15;
+            for (int c = 0; c < k32; c += HalfPairs.Chunk)
+            {
+                var xl = Vector512.Load(x + c);
+                var xh = Vector512.Load(x + c + 16);
+                HalfPairs.Widen(a + c, out var la, out var ha);
+                HalfPairs.Widen(b + c, out var lb, out var hb);
+                sa = Vector512.FusedMultiplyAdd(ha, xh, Vector512.FusedMultiplyAdd(la, xl, sa));
+                sb = Vector512.FusedMultiplyAdd(hb, xh, Vector512.FusedMultiplyAdd(lb, xl, sb));
+            }
+            if (k16 > k32)
+            {
+                var t = Vector512.Load(x + k32);
+                sa = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(a + k32), t, sa);
+                sb = Vector512.FusedMultiplyAdd(HalfWidener.Widen16(b + k32), t, sb);
+            }
+            ya[r] = FinishHalf(sa, a, x, k16, k);
+            yb[r] = FinishHalf(sb, b, x, k16, k);
+        }
+    }
+
     /// <summary><see cref="F16WeightTile4x1"/> for two tokens: each 32-column chunk widened once for both, each token
     /// its own accumulator with <see cref="F16PairDot"/>'s sequence (a second chain, so the two tokens cost about one
     /// token's latency-bound chain).</summary>

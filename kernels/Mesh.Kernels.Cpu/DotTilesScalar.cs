@@ -35,6 +35,12 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
 
     public static void F16WeightTile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch) => F16Tile4x1(w, ldw, x, k, y, scratch);
 
+    public static void F16WeightTile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb, float* scratch)
+    {
+        F16Tile4x1(wa, ldw, x, k, ya, scratch);
+        F16Tile4x1(wb, ldw, x, k, yb, scratch);
+    }
+
     public static void F16WeightTile4x2(ushort* w, nint ldw, float* x0, float* x1, int k, float* y0, float* y1, float* scratch)
     {
         F16Tile4x1(w, ldw, x0, k, y0, scratch);

@@ -29,6 +29,10 @@ internal unsafe interface IDotTiles
     /// <summary><see cref="F16WeightTile4x1"/> for two tokens (x0 → y0[0..3], x1 → y1[0..3]), each with the same bits
     /// as its own <see cref="F16WeightTile4x1"/>; paths that widen in registers widen each weight once for both.</summary>
     static abstract void F16WeightTile4x2(ushort* w, nint ldw, float* x0, float* x1, int k, float* y0, float* y1, float* scratch);
+    /// <summary><see cref="F16WeightTile4x1"/> on two panels at once (wa → ya[0..3], wb → yb[0..3]), each row with the same
+    /// bits as there; paths that widen in registers run a row of each panel side by side (two accumulator chains,
+    /// two address streams).</summary>
+    static abstract void F16WeightTile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb, float* scratch);
     /// <summary>1 row × 1 token (row remainders).</summary>
     static abstract float Dot(float* w, float* x, int k);
     /// <summary>o[i] = fma(v[i], s, o[i]) for i in [0, k): the same rounding on every path.</summary>

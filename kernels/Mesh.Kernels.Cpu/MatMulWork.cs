@@ -24,13 +24,20 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
     private float* _y; // [n, rows]
     private int _n;
     private bool _pairs;
+    /// <summary>A decode product over F16 weights in pair order: each item is two panels half the matrix apart.</summary>
+    private bool _paired;
     /// <summary>x reordered for F16 weights read in pair order ([n, cols]); grows to the largest product seen.</summary>
     private float[] _ordered = [];
+
+    /// <summary>Work items of the product last <see cref="Set"/>: its panels, or on the paired F16 decode path
+    /// (<see cref="IDotTiles.F16WeightTile4x1Pair"/>) half as many, item i taking panels i and i + Items.</summary>
+    public override int Items => _paired ? (Panels(_w.Rows) + 1) / 2 : Panels(_w.Rows);
 
     public override void Set(in WeightMatrix w, float* x, float* y, int n)
     {
         _w = w; _x = x; _y = y; _n = n;
         _pairs = w.Type == TensorType.F16 && TTiles.F16Pairs;
+        _paired = _pairs && n < 4;
         if (!_pairs) return;
         long floats = (long)n * w.Cols;
         if (_ordered.Length < floats) _ordered = GC.AllocateUninitializedArray<float>(checked((int)floats), pinned: true);
@@ -44,6 +51,11 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Run(int begin, int end)
     {
+        if (_paired)
+        {
+            RunPaired(begin, end);
+            return;
+        }
         int cols = _w.Cols, rows = _w.Rows, n = _n;
         int block = Math.Max(PanelRows, TokenBlockBytes / (cols * sizeof(float)) / PanelRows * PanelRows);
         bool f32 = _w.Type == TensorType.F32;
@@ -93,6 +105,42 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
         }
     }
 
+    /// <summary>Items [begin, end) of the paired F16 decode: panel i beside panel i + half (both whole), else each alone
+    /// through the one-panel path; every row keeps its one-panel bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunPaired(int begin, int end)
+    {
+        int cols = _w.Cols, rows = _w.Rows, half = Items, panels = Panels(rows);
+        float* scratch = RowConverter.Scratch(PanelRows * cols);
+        for (int i = begin; i < end; i++)
+        {
+            int ra = i * PanelRows, rb = (i + half) * PanelRows;
+            if (i + half < panels && rb + PanelRows <= rows)
+            {
+                ushort* ha = (ushort*)(_w.Data + (long)ra * _w.RowBytes), hb = (ushort*)(_w.Data + (long)rb * _w.RowBytes);
+                for (int t = 0; t < _n; t++)
+                    TTiles.F16WeightTile4x1Pair(ha, hb, cols, _x + (long)t * cols, cols, _y + (long)t * rows + ra, _y + (long)t * rows + rb, scratch);
+                continue;
+            }
+            Single(i, scratch);
+            if (i + half < panels) Single(i + half, scratch);
+        }
+    }
+
+    /// <summary>Panel p of the paired F16 decode on its own (a partial last panel, or one without a partner).</summary>
+    private void Single(int p, float* scratch)
+    {
+        int cols = _w.Cols, rows = _w.Rows, r0 = p * PanelRows, count = Math.Min(PanelRows, rows - r0);
+        if (count == PanelRows)
+        {
+            ushort* h = (ushort*)(_w.Data + (long)r0 * _w.RowBytes);
+            for (int t = 0; t < _n; t++) TTiles.F16WeightTile4x1(h, cols, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
+            return;
+        }
+        for (int r = 0; r < count; r++) HalfPairs.ToSingle((ushort*)(_w.Data + (long)(r0 + r) * _w.RowBytes), scratch + (long)r * cols, cols);
+        PartialPanel(scratch, count, r0, 0, _n);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FullPanel(float* panel, int r0, int t0, int t1, int ahead)
     {
@@ -123,6 +171,9 @@ internal abstract unsafe class MatMulJob : IParallelWork
     public const int PanelRows = 4;
 
     public static int Panels(int rows) => (rows + PanelRows - 1) / PanelRows;
+
+    /// <summary>Work items of the product last set.</summary>
+    public abstract int Items { get; }
 
     public abstract void Set(in WeightMatrix w, float* x, float* y, int n);
 
