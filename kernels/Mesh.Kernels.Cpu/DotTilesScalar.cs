@@ -35,6 +35,14 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
 
     public static void F16WeightTile4x1(ushort* w, nint ldw, float* x, int k, float* y, float* scratch) => F16Tile4x1(w, ldw, x, k, y, scratch);
 
+    public static bool PairsPanels => false;
+
+    public static void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x, int k, float* ya, float* yb)
+    {
+        Tile4x1(wa, ldw, x, k, ya, wa);
+        Tile4x1(wb, ldw, x, k, yb, wb);
+    }
+
     public static void F16WeightTile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb, float* scratch)
     {
         F16Tile4x1(wa, ldw, x, k, ya, scratch);

@@ -29,6 +29,11 @@ internal unsafe interface IDotTiles
     /// <summary><see cref="F16WeightTile4x1"/> for two tokens (x0 → y0[0..3], x1 → y1[0..3]), each with the same bits
     /// as its own <see cref="F16WeightTile4x1"/>; paths that widen in registers widen each weight once for both.</summary>
     static abstract void F16WeightTile4x2(ushort* w, nint ldw, float* x0, float* x1, int k, float* y0, float* y1, float* scratch);
+    /// <summary>Whether decode (1–3 tokens over F32 or F16 weights) computes two panels side by side
+    /// (<see cref="Tile4x1Pair"/>, <see cref="F16WeightTile4x1Pair"/>): each work item is then two panels half a matrix apart.</summary>
+    static abstract bool PairsPanels { get; }
+    /// <summary><see cref="Tile4x1"/> on two panels at once (wa → ya[0..3], wb → yb[0..3]), each row with the same bits.</summary>
+    static abstract void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x, int k, float* ya, float* yb);
     /// <summary><see cref="F16WeightTile4x1"/> on two panels at once (wa → ya[0..3], wb → yb[0..3]), each row with the same
     /// bits as there; paths that widen in registers run a row of each panel side by side (two accumulator chains,
     /// two address streams).</summary>

@@ -24,20 +24,20 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
     private float* _y; // [n, rows]
     private int _n;
     private bool _pairs;
-    /// <summary>A decode product over F16 weights in pair order: each item is two panels half the matrix apart.</summary>
+    /// <summary>A decode product (F32, or F16 in pair order) whose items are two panels half the matrix apart.</summary>
     private bool _paired;
     /// <summary>x reordered for F16 weights read in pair order ([n, cols]); grows to the largest product seen.</summary>
     private float[] _ordered = [];
 
-    /// <summary>Work items of the product last <see cref="Set"/>: its panels, or on the paired F16 decode path
-    /// (<see cref="IDotTiles.F16WeightTile4x1Pair"/>) half as many, item i taking panels i and i + Items.</summary>
+    /// <summary>Work items of the product last <see cref="Set"/>: its panels, or on the paired decode path
+    /// (<see cref="IDotTiles.PairsPanels"/>) half as many, item i taking panels i and i + Items.</summary>
     public override int Items => _paired ? (Panels(_w.Rows) + 1) / 2 : Panels(_w.Rows);
 
     public override void Set(in WeightMatrix w, float* x, float* y, int n)
     {
         _w = w; _x = x; _y = y; _n = n;
         _pairs = w.Type == TensorType.F16 && TTiles.F16Pairs;
-        _paired = _pairs && n < 4;
+        _paired = TTiles.PairsPanels && n < 4 && (_pairs || w.Type == TensorType.F32);
         if (!_pairs) return;
         long floats = (long)n * w.Cols;
         if (_ordered.Length < floats) _ordered = GC.AllocateUninitializedArray<float>(checked((int)floats), pinned: true);
@@ -105,7 +105,7 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
         }
     }
 
-    /// <summary>Items [begin, end) of the paired F16 decode: panel i beside panel i + half (both whole), else each alone
+    /// <summary>Items [begin, end) of the paired decode (F32, or F16 in pair order): panel i beside panel i + half (both whole), else each alone
     /// through the one-panel path; every row keeps its one-panel bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunPaired(int begin, int end)
@@ -117,9 +117,13 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
             int ra = i * PanelRows, rb = (i + half) * PanelRows;
             if (i + half < panels && rb + PanelRows <= rows)
             {
-                ushort* ha = (ushort*)(_w.Data + (long)ra * _w.RowBytes), hb = (ushort*)(_w.Data + (long)rb * _w.RowBytes);
+                byte* wa = _w.Data + (long)ra * _w.RowBytes, wb = _w.Data + (long)rb * _w.RowBytes;
                 for (int t = 0; t < _n; t++)
-                    TTiles.F16WeightTile4x1Pair(ha, hb, cols, _x + (long)t * cols, cols, _y + (long)t * rows + ra, _y + (long)t * rows + rb, scratch);
+                {
+                    float* x = _x + (long)t * cols, ya = _y + (long)t * rows + ra, yb = _y + (long)t * rows + rb;
+                    if (_pairs) TTiles.F16WeightTile4x1Pair((ushort*)wa, (ushort*)wb, cols, x, cols, ya, yb, scratch);
+                    else TTiles.Tile4x1Pair((float*)wa, (float*)wb, cols, x, cols, ya, yb);
+                }
                 continue;
             }
             Single(i, scratch);
@@ -127,10 +131,17 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
         }
     }
 
-    /// <summary>Panel p of the paired F16 decode on its own (a partial last panel, or one without a partner).</summary>
+    /// <summary>Panel p of the paired decode on its own (a partial last panel, or one without a partner).</summary>
     private void Single(int p, float* scratch)
     {
         int cols = _w.Cols, rows = _w.Rows, r0 = p * PanelRows, count = Math.Min(PanelRows, rows - r0);
+        if (!_pairs)
+        {
+            float* panel = (float*)(_w.Data + (long)r0 * _w.RowBytes);
+            if (count == PanelRows) FullPanel(panel, r0, 0, _n, 0);
+            else PartialPanel(panel, count, r0, 0, _n);
+            return;
+        }
         if (count == PanelRows)
         {
             ushort* h = (ushort*)(_w.Data + (long)r0 * _w.RowBytes);
