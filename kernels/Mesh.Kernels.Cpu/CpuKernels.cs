@@ -145,7 +145,7 @@ public sealed unsafe class CpuKernels : IKernels, IDisposable
         {
             case Family.Q8:
                 _q8[slot].Set(w, _quantizer, py, n);
-                return (_q8[slot], Q8MatMulWork.Panels(w.Rows), 1);
+                return (_q8[slot], _q8[slot].Items, 1);
             case Family.Q4:
                 _q4[slot].Set(w, _quantizer, py, n);
                 return (_q4[slot], Q4MatMulWork.Panels(w.Rows), 1);

@@ -22,11 +22,26 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
 
     public static int Panels(int rows) => (rows + Q8Dot.PanelRows - 1) / Q8Dot.PanelRows;
 
-    public void Set(in WeightMatrix w, ActivationQuantizer x, float* y, int n) { _w = w; _x = x; _y = y; _n = n; }
+    /// <summary>Work items of the product last <see cref="Set"/>: its panels, or for one token over a panel-layout matrix
+    /// half as many, item i taking panels i and i + Items side by side (<see cref="Q8PanelDot.Vnni8Pair"/>).</summary>
+    public int Items => _paired ? (Panels(_w.Rows) + 1) / 2 : Panels(_w.Rows);
+
+    private bool _paired;
+
+    public void Set(in WeightMatrix w, ActivationQuantizer x, float* y, int n)
+    {
+        _w = w; _x = x; _y = y; _n = n;
+        _paired = n == 1 && w.Type == TensorType.Q8_0x8 && kernel == Q8Kernel.Vnni;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int begin, int end)
     {
+        if (_paired)
+        {
+            RunPaired(begin, end);
+            return;
+        }
         int nb = _w.Cols / 32, rows = _w.Rows, rowBytes = _w.RowBytes;
         var scratch = PanelScratch.For(nb);
         for (int p = begin; p < end; p++)
@@ -39,6 +54,22 @@ internal sealed unsafe class Q8MatMulWork(Q8Kernel kernel) : IParallelWork
             byte* ahead = panels && r0 + Q8Dot.PanelRows < rows ? w + Q8Dot.PanelRows * rowBytes : null;
             if (_w.Type == TensorType.Q8_0x8) Panel<Q8PanelLayout>(kernel, w, rowBytes, count, _x, _y + r0, rows, _n, scratch, ahead);
             else Panel<Q8RowLayout>(kernel, w, rowBytes, count, _x, _y + r0, rows, _n, scratch);
+        }
+    }
+
+    /// <summary>Items [begin, end) of a one-token product in pairs: panel i beside panel i + half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunPaired(int begin, int end)
+    {
+        int nb = _w.Cols / 32, rows = _w.Rows, rowBytes = _w.RowBytes, half = Items, panels = Panels(rows);
+        var scratch = PanelScratch.For(nb);
+        for (int i = begin; i < end; i++)
+        {
+            int ra = i * Q8Dot.PanelRows, rb = (i + half) * Q8Dot.PanelRows;
+            byte* wa = _w.Data + (long)ra * rowBytes;
+            if (i + half < panels)
+                Q8PanelDot.Vnni8Pair(wa, _w.Data + (long)rb * rowBytes, nb, _x.Q, _x.D, _x.Sum, _y + ra, _y + rb);
+            else Panel<Q8PanelLayout>(kernel, wa, rowBytes, Q8Dot.PanelRows, _x, _y + ra, rows, 1, scratch);
         }
     }
 

@@ -38,6 +38,35 @@ internal static unsafe class Q8PanelDot
         acc.Store(y);
     }
 
+    /// <summary><see cref="Vnni8"/> on two panels side by side (pa → ya[0..7], pb → yb[0..7]): two address streams, four
+    /// chains; each panel's integers and float sequence as in <see cref="Vnni8"/>, so the same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Vnni8Pair(byte* pa, byte* pb, int nb, sbyte* q, float* d, int* sum, float* ya, float* yb)
+    {
+        Vector256<float> fa = default, fb = default;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* ga = pa + (long)b * Q8Panels.BlockBytes + Q8Panels.QuantOffset, gb = pb + (long)b * Q8Panels.BlockBytes + Q8Panels.QuantOffset;
+            int* x = (int*)(q + b * 32);
+            Vector256<int> a0 = default, a1 = default, b0 = default, b1 = default;
+            for (int k = 0; k < 8; k += 2)
+            {
+                var x0 = Vector256.Create(x[k]).AsSByte();
+                var x1 = Vector256.Create(x[k + 1]).AsSByte();
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.Load(ga + k * 32), x0);
+                b0 = AvxVnni.MultiplyWideningAndAdd(b0, Vector256.Load(gb + k * 32), x0);
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, Vector256.Load(ga + k * 32 + 32), x1);
+                b1 = AvxVnni.MultiplyWideningAndAdd(b1, Vector256.Load(gb + k * 32 + 32), x1);
+            }
+            var c = Vector256.Create(128 * sum[b]);
+            var dx = Vector256.Create(d[b]);
+            fa = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(a0 + a1 - c), Scales8(pa, b) * dx, fa);
+            fb = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(b0 + b1 - c), Scales8(pb, b) * dx, fb);
+        }
+        fa.Store(ya);
+        fb.Store(yb);
+    }
+
     /// <summary><see cref="Vnni8"/> for four consecutive tokens (token t at q + t·cols, d + t·nb, sum + t·nb; its 8 results
     /// at y + t·ldy): each 32-byte group of the panel is loaded once for the four, two chains per token (8 in all) so
     /// the vpdpbusd latency is covered. Batches of 2–7 tokens (a few sequences decoding) ran the one-token kernel
