@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 namespace Mesh.Kernels.Cpu;
 
-/// <summary>y[n, rows] = x[n, cols] · wᵀ split into panels of 4 weight rows; a work item is a panel.
+/// <summary>y[n, rows] = x[n, cols] · wᵀ split into panels of 4 weight rows; a work item is a panel (for decode over F32
+/// or F16 weights on AVX-512, two panels half the matrix apart, computed side by side: <see cref="IDotTiles.PairsPanels"/>).
 /// Tokens are taken in blocks sized so the block of x stays in L2 while the thread's panels stream
 /// past it; inside a block, 4×4 tiles (4×1 for the last tokens). Non-F32 panels are converted to F32
 /// once per token block into a per-thread scratch; the converted values equal what every other path

@@ -9,7 +9,8 @@ namespace Mesh.Kernels.Cpu;
 internal enum Q8Kernel { Scalar, Avx2, Vnni }
 
 /// <summary>y[n, rows] = Q8_0 weights (rows, or the <see cref="TensorType.Q8_0x8"/> panel layout) · quantised
-/// activations, split into panels of 8 rows; a work item is a panel. Per panel the block scales are widened once; whole groups
+/// activations, split into panels of 8 rows; a work item is a panel (for one token over the panel layout, two panels half
+/// the matrix apart, side by side: <see cref="Q8PanelDot.Vnni8Pair"/>). Per panel the block scales are widened once; whole groups
 /// of 8 tokens go through the VNNI tile, the remaining tokens of a panel-layout matrix four and then two at a time
 /// through <see cref="Q8PanelDot.Vnni8x4"/> and <see cref="Q8PanelDot.Vnni8x2"/>, the rest (and every token without
 /// VNNI) through the one-token kernel. All run the same per-block sequence, so results do not depend on n.</summary>
