@@ -188,6 +188,9 @@ internal readonly unsafe struct DotTiles256 : IDotTiles
         Tile4x1(wb, ldw, x, k, yb, wb);
     }
 
+    public static void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb) =>
+        throw new NotSupportedException("this path does not pair panels (PairsPanels is false)");
+
     public static void F16WeightTile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb, float* scratch)
     {
         F16Tile4x1(wa, ldw, x, k, ya, scratch);

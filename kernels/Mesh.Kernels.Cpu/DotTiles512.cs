@@ -82,6 +82,41 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
         }
     }
 
+    /// <summary><see cref="Tile4x1Pair"/> on BF16 rows: 16 values at a time zero-extended and shifted into the top of
+    /// their lanes (exactly the widened floats), then <see cref="Dot"/>'s sequence. BF16 decode read its rows through
+    /// the widened scratch panel: 134M BF16, one sequence, 85 tok/s against F16's ~200 on the same bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb)
+    {
+        int k16 = k & ~15;
+        for (int r = 0; r < 4; r++)
+        {
+            ushort* a = wa + r * ldw, b = wb + r * ldw;
+            Vector512<float> sa = default, sb = default;
+            for (int c = 0; c < k16; c += 16)
+            {
+                var t = Vector512.Load(x + c);
+                sa = Vector512.FusedMultiplyAdd(Bf16x16(a + c), t, sa);
+                sb = Vector512.FusedMultiplyAdd(Bf16x16(b + c), t, sb);
+            }
+            ya[r] = FinishBf16(sa, a, x, k16, k);
+            yb[r] = FinishBf16(sb, b, x, k16, k);
+        }
+    }
+
+    /// <summary>16 BF16 values widened exactly (bits &lt;&lt; 16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Bf16x16(ushort* src) => (Avx512F.ConvertToVector512UInt32(Vector256.Load(src)) << 16).AsSingle();
+
+    /// <summary><see cref="Finish"/> with the k % 16 tail read from BF16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FinishBf16(Vector512<float> acc, ushort* w, float* x, int k16, int k)
+    {
+        float s = Sum(acc);
+        for (int c = k16; c < k; c++) s = MathF.FusedMultiplyAdd(BitConverter.Int32BitsToSingle(w[c] << 16), x[c], s);
+        return s;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8Tile4x1(byte* w, int rowBytes, float* x, int k, float* y, float* scratch)
     {

@@ -34,6 +34,9 @@ internal unsafe interface IDotTiles
     static abstract bool PairsPanels { get; }
     /// <summary><see cref="Tile4x1"/> on two panels at once (wa → ya[0..3], wb → yb[0..3]), each row with the same bits.</summary>
     static abstract void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x, int k, float* ya, float* yb);
+    /// <summary><see cref="Tile4x1Pair"/> on BF16 rows widened in registers (bits &lt;&lt; 16, exact), so each row equals
+    /// <see cref="Tile4x1"/> over the widened panel; only where <see cref="PairsPanels"/>.</summary>
+    static abstract void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb);
     /// <summary><see cref="F16WeightTile4x1"/> on two panels at once (wa → ya[0..3], wb → yb[0..3]), each row with the same
     /// bits as there; paths that widen in registers run a row of each panel side by side (two accumulator chains,
     /// two address streams).</summary>

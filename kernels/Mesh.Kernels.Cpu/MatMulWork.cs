@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 namespace Mesh.Kernels.Cpu;
 
 /// <summary>y[n, rows] = x[n, cols] · wᵀ split into panels of 4 weight rows; a work item is a panel (for decode over F32
-/// or F16 weights on AVX-512, two panels half the matrix apart, computed side by side: <see cref="IDotTiles.PairsPanels"/>).
+/// BF16 or F16 weights on AVX-512, two panels half the matrix apart, computed side by side: <see cref="IDotTiles.PairsPanels"/>).
 /// Tokens are taken in blocks sized so the block of x stays in L2 while the thread's panels stream
 /// past it; inside a block, 4×4 tiles (4×1 for the last tokens). Non-F32 panels are converted to F32
 /// once per token block into a per-thread scratch; the converted values equal what every other path
@@ -25,7 +25,7 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
     private float* _y; // [n, rows]
     private int _n;
     private bool _pairs;
-    /// <summary>A decode product (F32, or F16 in pair order) whose items are two panels half the matrix apart.</summary>
+    /// <summary>A decode product (F32, BF16, or F16 in pair order) whose items are two panels half the matrix apart.</summary>
     private bool _paired;
     /// <summary>x reordered for F16 weights read in pair order ([n, cols]); grows to the largest product seen.</summary>
     private float[] _ordered = [];
@@ -38,7 +38,7 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
     {
         _w = w; _x = x; _y = y; _n = n;
         _pairs = w.Type == TensorType.F16 && TTiles.F16Pairs;
-        _paired = TTiles.PairsPanels && n < 4 && (_pairs || w.Type == TensorType.F32);
+        _paired = TTiles.PairsPanels && n < 4 && (_pairs || w.Type is TensorType.F32 or TensorType.BF16);
         if (!_pairs) return;
         long floats = (long)n * w.Cols;
         if (_ordered.Length < floats) _ordered = GC.AllocateUninitializedArray<float>(checked((int)floats), pinned: true);
@@ -106,7 +106,7 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
         }
     }
 
-    /// <summary>Items [begin, end) of the paired decode (F32, or F16 in pair order): panel i beside panel i + half (both whole), else each alone
+    /// <summary>Items [begin, end) of the paired decode (F32, BF16, or F16 in pair order): panel i beside panel i + half (both whole), else each alone
     /// through the one-panel path; every row keeps its one-panel bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunPaired(int begin, int end)
@@ -123,6 +123,7 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
                 {
                     float* x = _x + (long)t * cols, ya = _y + (long)t * rows + ra, yb = _y + (long)t * rows + rb;
                     if (_pairs) TTiles.F16WeightTile4x1Pair((ushort*)wa, (ushort*)wb, cols, x, cols, ya, yb, scratch);
+                    else if (_w.Type == TensorType.BF16) TTiles.Bf16Tile4x1Pair((ushort*)wa, (ushort*)wb, cols, x, cols, ya, yb);
                     else TTiles.Tile4x1Pair((float*)wa, (float*)wb, cols, x, cols, ya, yb);
                 }
                 continue;
@@ -136,6 +137,13 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
     private void Single(int p, float* scratch)
     {
         int cols = _w.Cols, rows = _w.Rows, r0 = p * PanelRows, count = Math.Min(PanelRows, rows - r0);
+        if (_w.Type == TensorType.BF16)
+        {
+            for (int r = 0; r < count; r++) RowConverter.ToFloat(_w, r0 + r, scratch + (long)r * cols);
+            if (count == PanelRows) FullPanel(scratch, r0, 0, _n, 0);
+            else PartialPanel(scratch, count, r0, 0, _n);
+            return;
+        }
         if (!_pairs)
         {
             float* panel = (float*)(_w.Data + (long)r0 * _w.RowBytes);

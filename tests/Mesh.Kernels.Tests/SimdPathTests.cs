@@ -116,6 +116,21 @@ public sealed class SimdPathTests
     }
 
     [SkippableTheory]
+    [InlineData(SimdPath.Avx512, 4100)]   // k % 16 = 4: the tail widened one value at a time
+    [InlineData(SimdPath.Avx512, 1000)]
+    [InlineData(SimdPath.Avx2, 1000)]
+    public void A_bf16_token_gets_the_same_bits_widened_in_registers_or_through_a_panel(SimdPath path, int cols)
+    {
+        Skip.IfNot(SimdPaths.IsSupported(path), $"this CPU cannot run {path}");
+        // 1–3 tokens on AVX-512 widen BF16 rows in registers (paired panels), 4 or more through a widened panel
+        const int rows = 70, n = 37;
+        using var w = new NativeMatrix(TestData.Random(rows * cols, 31), rows, cols, TensorType.BF16);
+        var x = TestData.Random(n * cols, 32);
+        using var cpu = new CpuKernels(2, path);
+        AssertEveryTokenAloneEqualsTheBatch(cpu, w.Matrix, x, rows, cols, n);
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(Paths))]
     public unsafe void Attention_on_a_forced_path_matches_reference(SimdPath path)
     {
