@@ -38,7 +38,8 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
     {
         _w = w; _x = x; _y = y; _n = n;
         _pairs = w.Type == TensorType.F16 && TTiles.F16Pairs;
-        _paired = TTiles.PairsPanels && n < 4 && (_pairs || w.Type is TensorType.F32 or TensorType.BF16);
+        // F16 for two or three tokens keeps its two-token tile (one pass widens each chunk for both tokens)
+        _paired = TTiles.PairsPanels && (_pairs ? n == 1 : n < 4 && w.Type is TensorType.F32 or TensorType.BF16);
         if (!_pairs) return;
         long floats = (long)n * w.Cols;
         if (_ordered.Length < floats) _ordered = GC.AllocateUninitializedArray<float>(checked((int)floats), pinned: true);
