@@ -61,60 +61,95 @@ internal readonly unsafe struct DotTiles512 : IDotTiles
     public static bool PairsPanels => true;
 
     /// <summary><see cref="Tile4x1"/> on two panels, row r of each side by side (see <see cref="F16WeightTile4x1Pair"/>):
-    /// two streams far apart, two accumulator chains, each row <see cref="Dot"/>'s sequence. 2 threads over 512 MB,
-    /// one row at a time 57–58 GB/s, two side by side 72–75 (a plain read 69–71).</summary>
+    /// two streams far apart, two accumulator chains per token, each row <see cref="Dot"/>'s sequence. 2 threads over
+    /// 512 MB, one row at a time 57–58 GB/s, two side by side 72–75 (a plain read 69–71). A second token rides the
+    /// same pass (four chains).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x, int k, float* ya, float* yb)
-    {
-        int k16 = k & ~15;
-        for (int r = 0; r < 4; r++)
-        {
-            float* a = wa + r * ldw, b = wb + r * ldw;
-            Vector512<float> sa = default, sb = default;
-            for (int c = 0; c < k16; c += 16)
-            {
-                var t = Vector512.Load(x + c);
-                sa = Vector512.FusedMultiplyAdd(Vector512.Load(a + c), t, sa);
-                sb = Vector512.FusedMultiplyAdd(Vector512.Load(b + c), t, sb);
-            }
-            ya[r] = Finish(sa, a, x, k16, k);
-            yb[r] = Finish(sb, b, x, k16, k);
-        }
-    }
+    public static void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1) =>
+        PairRows<F32Rows>((byte*)wa, (byte*)wb, ldw * sizeof(float), x0, x1, k, ya0, yb0, ya1, yb1);
 
     /// <summary><see cref="Tile4x1Pair"/> on BF16 rows: 16 values at a time zero-extended and shifted into the top of
     /// their lanes (exactly the widened floats), then <see cref="Dot"/>'s sequence. BF16 decode read its rows through
-    /// the widened scratch panel: 134M BF16, one sequence, 85 tok/s against F16's ~200 on the same bytes.</summary>
+    /// the widened scratch panel: 134M BF16, one sequence, 76–80 tok/s against F16's ~200 on the same bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb)
+    public static void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1) =>
+        PairRows<Bf16Rows>((byte*)wa, (byte*)wb, ldw * sizeof(ushort), x0, x1, k, ya0, yb0, ya1, yb1);
+
+    /// <summary>The paired rows of <typeparamref name="TR"/>'s element type: 4 rows of two panels (row stride ldwBytes),
+    /// one token or two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairRows<TR>(byte* wa, byte* wb, nint ldwBytes, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1)
+        where TR : struct, IRowElements
     {
         int k16 = k & ~15;
         for (int r = 0; r < 4; r++)
         {
-            ushort* a = wa + r * ldw, b = wb + r * ldw;
+            byte* a = wa + r * ldwBytes, b = wb + r * ldwBytes;
             Vector512<float> sa = default, sb = default;
-            for (int c = 0; c < k16; c += 16)
+            if (x1 == null)
             {
-                var t = Vector512.Load(x + c);
-                sa = Vector512.FusedMultiplyAdd(Bf16x16(a + c), t, sa);
-                sb = Vector512.FusedMultiplyAdd(Bf16x16(b + c), t, sb);
+                for (int c = 0; c < k16; c += 16)
+                {
+                    var t = Vector512.Load(x0 + c);
+                    sa = Vector512.FusedMultiplyAdd(TR.Load16(a, c), t, sa);
+                    sb = Vector512.FusedMultiplyAdd(TR.Load16(b, c), t, sb);
+                }
             }
-            ya[r] = FinishBf16(sa, a, x, k16, k);
-            yb[r] = FinishBf16(sb, b, x, k16, k);
+            else
+            {
+                Vector512<float> ta = default, tb = default;
+                for (int c = 0; c < k16; c += 16)
+                {
+                    var t = Vector512.Load(x0 + c);
+                    var u = Vector512.Load(x1 + c);
+                    var va = TR.Load16(a, c);
+                    var vb = TR.Load16(b, c);
+                    sa = Vector512.FusedMultiplyAdd(va, t, sa);
+                    sb = Vector512.FusedMultiplyAdd(vb, t, sb);
+                    ta = Vector512.FusedMultiplyAdd(va, u, ta);
+                    tb = Vector512.FusedMultiplyAdd(vb, u, tb);
+                }
+                ya1[r] = FinishRow<TR>(ta, a, x1, k16, k);
+                yb1[r] = FinishRow<TR>(tb, b, x1, k16, k);
+            }
+            ya0[r] = FinishRow<TR>(sa, a, x0, k16, k);
+            yb0[r] = FinishRow<TR>(sb, b, x0, k16, k);
         }
     }
 
-    /// <summary>16 BF16 values widened exactly (bits &lt;&lt; 16).</summary>
+    /// <summary><see cref="Finish"/> for a row of <typeparamref name="TR"/>'s elements.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Bf16x16(ushort* src) => (Avx512F.ConvertToVector512UInt32(Vector256.Load(src)) << 16).AsSingle();
-
-    /// <summary><see cref="Finish"/> with the k % 16 tail read from BF16.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float FinishBf16(Vector512<float> acc, ushort* w, float* x, int k16, int k)
+    private static float FinishRow<TR>(Vector512<float> acc, byte* w, float* x, int k16, int k) where TR : struct, IRowElements
     {
         float s = Sum(acc);
-        for (int c = k16; c < k; c++) s = MathF.FusedMultiplyAdd(BitConverter.Int32BitsToSingle(w[c] << 16), x[c], s);
+        for (int c = k16; c < k; c++) s = MathF.FusedMultiplyAdd(TR.At(w, c), x[c], s);
         return s;
+    }
+
+    /// <summary>How a paired tile reads its rows' elements as exact F32.</summary>
+    private interface IRowElements
+    {
+        static abstract Vector512<float> Load16(byte* row, int c);
+        static abstract float At(byte* row, int c);
+    }
+
+    private readonly struct F32Rows : IRowElements
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load16(byte* row, int c) => Vector512.Load((float*)row + c);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float At(byte* row, int c) => ((float*)row)[c];
+    }
+
+    /// <summary>BF16 widened exactly: bits &lt;&lt; 16.</summary>
+    private readonly struct Bf16Rows : IRowElements
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load16(byte* row, int c) => (Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)row + c)) << 16).AsSingle();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float At(byte* row, int c) => BitConverter.Int32BitsToSingle(((ushort*)row)[c] << 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -32,11 +32,12 @@ internal unsafe interface IDotTiles
     /// <summary>Whether decode (1–3 tokens over F32 or F16 weights) computes two panels side by side
     /// (<see cref="Tile4x1Pair"/>, <see cref="F16WeightTile4x1Pair"/>): each work item is then two panels half a matrix apart.</summary>
     static abstract bool PairsPanels { get; }
-    /// <summary><see cref="Tile4x1"/> on two panels at once (wa → ya[0..3], wb → yb[0..3]), each row with the same bits.</summary>
-    static abstract void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x, int k, float* ya, float* yb);
+    /// <summary><see cref="Tile4x1"/> on two panels at once (wa → ya0[0..3], wb → yb0[0..3]) for token x0 and, unless
+    /// <paramref name="x1"/> is null, token x1 in the same pass (→ ya1, yb1); each row with the same bits.</summary>
+    static abstract void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1);
     /// <summary><see cref="Tile4x1Pair"/> on BF16 rows widened in registers (bits &lt;&lt; 16, exact), so each row equals
     /// <see cref="Tile4x1"/> over the widened panel; only where <see cref="PairsPanels"/>.</summary>
-    static abstract void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb);
+    static abstract void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1);
     /// <summary><see cref="F16WeightTile4x1"/> on two panels at once (wa → ya[0..3], wb → yb[0..3]), each row with the same
     /// bits as there; paths that widen in registers run a row of each panel side by side (two accumulator chains,
     /// two address streams).</summary>

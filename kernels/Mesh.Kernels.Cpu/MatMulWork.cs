@@ -120,12 +120,20 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
             if (i + half < panels && rb + PanelRows <= rows)
             {
                 byte* wa = _w.Data + (long)ra * _w.RowBytes, wb = _w.Data + (long)rb * _w.RowBytes;
-                for (int t = 0; t < _n; t++)
+                if (_pairs)
                 {
-                    float* x = _x + (long)t * cols, ya = _y + (long)t * rows + ra, yb = _y + (long)t * rows + rb;
-                    if (_pairs) TTiles.F16WeightTile4x1Pair((ushort*)wa, (ushort*)wb, cols, x, cols, ya, yb, scratch);
-                    else if (_w.Type == TensorType.BF16) TTiles.Bf16Tile4x1Pair((ushort*)wa, (ushort*)wb, cols, x, cols, ya, yb);
-                    else TTiles.Tile4x1Pair((float*)wa, (float*)wb, cols, x, cols, ya, yb);
+                    TTiles.F16WeightTile4x1Pair((ushort*)wa, (ushort*)wb, cols, _x, cols, _y + ra, _y + rb, scratch);
+                    continue;
+                }
+                // F32 and BF16: two tokens at a time in one pass, then the last alone
+                for (int t = 0; t < _n; t += 2)
+                {
+                    bool two = t + 1 < _n;
+                    float* x0 = _x + (long)t * cols, x1 = two ? x0 + cols : null;
+                    float* ya0 = _y + (long)t * rows + ra, yb0 = _y + (long)t * rows + rb;
+                    float* ya1 = two ? ya0 + rows : null, yb1 = two ? yb0 + rows : null;
+                    if (_w.Type == TensorType.BF16) TTiles.Bf16Tile4x1Pair((ushort*)wa, (ushort*)wb, cols, x0, x1, cols, ya0, yb0, ya1, yb1);
+                    else TTiles.Tile4x1Pair((float*)wa, (float*)wb, cols, x0, x1, cols, ya0, yb0, ya1, yb1);
                 }
                 continue;
             }
