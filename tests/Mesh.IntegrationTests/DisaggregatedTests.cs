@@ -217,28 +217,30 @@ public sealed class DisaggregatedTests(TinyModel model) : IClassFixture<TinyMode
         // The decode engine is held still before its first step with the request's sequence in it (KV imported), so the
         // cancel finds the sequence running. Holding it once the test had seen two tokens streamed lost a race in CI: the
         // replies reach the test far behind the engine (~900 tokens on a quiet machine), so under load all 2000 tokens
-        // were generated, the request ended and the cancel found nothing to stop; holding it when the decode task merely
-        // arrived raced the KV import. Now, once the prefill is done, a command on decode-0's loop puts itself back in
-        // the queue until the sequence is there; the loop takes every queued command before a step, so none runs between.
+        // were generated, the request ended and the cancel found nothing to stop; so did starting the watch below only
+        // once the test had seen the prefill finish (the tiny model decodes 2000 tokens in well under a second). Now,
+        // before the request is sent, a command on decode-0's loop waits a millisecond and puts itself back in the queue
+        // until the sequence is there: the loop takes every queued command before a step, so none runs in between.
         EngineWorker decode = await _mesh.WorkerAsync("decode-0");
         using var hold = new SemaphoreSlim(0);
-        var holding = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var deadline = System.Diagnostics.Stopwatch.StartNew();
         Task<bool> HoldOnceRunning() => decode.Host.InvokeAsync(session =>
         {
             if (session.Load().DecodeSequences == 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
             {
+                Thread.Sleep(1);
                 _ = HoldOnceRunning();
                 return false;
             }
-            holding.TrySetResult(Task.CompletedTask);
+            holding.TrySetResult();
             return hold.Wait(TimeSpan.FromSeconds(30));
         });
-        await _mesh.Bus.PublishAsync(Topics.Requests, request);
-        await StageObserver.WaitForAsync(_mesh.Stages.PrefillDone, request.Envelope.RequestId, TimeSpan.FromSeconds(30));
         _ = HoldOnceRunning();
-        await holding.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the request's sequence never reached decode-0's engine");
+        await _mesh.Bus.PublishAsync(Topics.Requests, request);
+        await holding.Task.WaitAsync(TimeSpan.FromSeconds(40));
+        Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30),
+            $"the request's sequence never reached decode-0's engine; the mesh's log about it:{Environment.NewLine}{_mesh.LogAbout(request.Envelope.RequestId.ToString())}");
 
         await _mesh.Bus.PublishAsync(Topics.Cancellations, new CancelRequest(request.Envelope, "client went away"));
         // seen once in CI before the hold above: no cancel reached decode-0 within 10 s; if it happens again, say what the
