@@ -37,24 +37,6 @@ internal readonly unsafe struct DotTilesScalar : IDotTiles
 
     public static bool PairsPanels => false;
 
-    public static void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1)
-    {
-        Tile4x1(wa, ldw, x0, k, ya0, wa);
-        Tile4x1(wb, ldw, x0, k, yb0, wb);
-        if (x1 == null) return;
-        Tile4x1(wa, ldw, x1, k, ya1, wa);
-        Tile4x1(wb, ldw, x1, k, yb1, wb);
-    }
-
-    public static void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1) =>
-        throw new NotSupportedException("this path does not pair panels (PairsPanels is false)");
-
-    public static void F16WeightTile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb, float* scratch)
-    {
-        F16Tile4x1(wa, ldw, x, k, ya, scratch);
-        F16Tile4x1(wb, ldw, x, k, yb, scratch);
-    }
-
     public static void F16WeightTile4x2(ushort* w, nint ldw, float* x0, float* x1, int k, float* y0, float* y1, float* scratch)
     {
         F16Tile4x1(w, ldw, x0, k, y0, scratch);

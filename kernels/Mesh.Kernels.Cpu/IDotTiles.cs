@@ -34,14 +34,21 @@ internal unsafe interface IDotTiles
     static abstract bool PairsPanels { get; }
     /// <summary><see cref="Tile4x1"/> on two panels at once (wa → ya0[0..3], wb → yb0[0..3]) for token x0 and, unless
     /// <paramref name="x1"/> is null, token x1 in the same pass (→ ya1, yb1); each row with the same bits.</summary>
-    static abstract void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1);
+    static virtual void Tile4x1Pair(float* wa, float* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1) =>
+        throw new NotSupportedException(NoPairs);
     /// <summary><see cref="Tile4x1Pair"/> on BF16 rows widened in registers (bits &lt;&lt; 16, exact), so each row equals
     /// <see cref="Tile4x1"/> over the widened panel; only where <see cref="PairsPanels"/>.</summary>
-    static abstract void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1);
+    static virtual void Bf16Tile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x0, float* x1, int k, float* ya0, float* yb0, float* ya1, float* yb1) =>
+        throw new NotSupportedException(NoPairs);
     /// <summary><see cref="F16WeightTile4x1"/> on two panels at once (wa → ya[0..3], wb → yb[0..3]), each row with the same
     /// bits as there; paths that widen in registers run a row of each panel side by side (two accumulator chains,
     /// two address streams).</summary>
-    static abstract void F16WeightTile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb, float* scratch);
+    static virtual void F16WeightTile4x1Pair(ushort* wa, ushort* wb, nint ldw, float* x, int k, float* ya, float* yb, float* scratch) =>
+        throw new NotSupportedException(NoPairs);
+
+    /// <summary>What the pair tiles of a path that does not pair panels say: <see cref="MatMulWork{TTiles}"/> only calls
+    /// them where <see cref="PairsPanels"/>.</summary>
+    private const string NoPairs = "this path does not pair panels (PairsPanels is false)";
     /// <summary>1 row × 1 token (row remainders).</summary>
     static abstract float Dot(float* w, float* x, int k);
     /// <summary>o[i] = fma(v[i], s, o[i]) for i in [0, k): the same rounding on every path.</summary>

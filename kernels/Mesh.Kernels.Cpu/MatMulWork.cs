@@ -142,32 +142,27 @@ internal sealed unsafe class MatMulWork<TTiles> : MatMulJob where TTiles : struc
         }
     }
 
-    /// <summary>Panel p of the paired decode on its own (a partial last panel, or one without a partner).</summary>
+    /// <summary>Panel p of the paired decode on its own (a partial last panel, or one without a partner): a whole F16
+    /// panel through the one-panel tile, else F32 rows as they are or rows widened into the scratch, as <see cref="Run"/> does.</summary>
     private void Single(int p, float* scratch)
     {
         int cols = _w.Cols, rows = _w.Rows, r0 = p * PanelRows, count = Math.Min(PanelRows, rows - r0);
-        if (_w.Type == TensorType.BF16)
-        {
-            for (int r = 0; r < count; r++) RowConverter.ToFloat(_w, r0 + r, scratch + (long)r * cols);
-            if (count == PanelRows) FullPanel(scratch, r0, 0, _n, 0);
-            else PartialPanel(scratch, count, r0, 0, _n);
-            return;
-        }
-        if (!_pairs)
-        {
-            float* panel = (float*)(_w.Data + (long)r0 * _w.RowBytes);
-            if (count == PanelRows) FullPanel(panel, r0, 0, _n, 0);
-            else PartialPanel(panel, count, r0, 0, _n);
-            return;
-        }
-        if (count == PanelRows)
+        if (_pairs && count == PanelRows)
         {
             ushort* h = (ushort*)(_w.Data + (long)r0 * _w.RowBytes);
             for (int t = 0; t < _n; t++) TTiles.F16WeightTile4x1(h, cols, _x + (long)t * cols, cols, _y + (long)t * rows + r0, scratch);
             return;
         }
-        for (int r = 0; r < count; r++) HalfPairs.ToSingle((ushort*)(_w.Data + (long)(r0 + r) * _w.RowBytes), scratch + (long)r * cols, cols);
-        PartialPanel(scratch, count, r0, 0, _n);
+        float* panel = scratch;
+        if (_w.Type == TensorType.F32) panel = (float*)(_w.Data + (long)r0 * _w.RowBytes);
+        else
+            for (int r = 0; r < count; r++)
+            {
+                if (_pairs) HalfPairs.ToSingle((ushort*)(_w.Data + (long)(r0 + r) * _w.RowBytes), scratch + (long)r * cols, cols);
+                else RowConverter.ToFloat(_w, r0 + r, scratch + (long)r * cols);
+            }
+        if (count == PanelRows) FullPanel(panel, r0, 0, _n, 0);
+        else PartialPanel(panel, count, r0, 0, _n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
